@@ -1,0 +1,157 @@
+#include "daemon.h"
+#include "config.h"
+#include "log.h"
+#include "plugin.h"
+#include "../control/audit.h"
+#include "../devices/devices.h"
+#include "../devices/scheduler.h"
+#include "../store/store.h"
+
+#include <event2/event.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SUB "daemon"
+
+struct daemon {
+	const struct gw_daemon_opts *opts;
+	struct event_base *base;
+	struct gw_config *conf;
+	struct gw_store *store;
+	struct gw_devices *devices;
+	struct gw_plugins plugins;
+	struct gw_scheduler *sched;
+	struct event *sig_term, *sig_int, *sig_hup;
+	int exit_code;
+};
+
+static void log_report(void *arg, const char *file, int line, const char *key,
+		       const char *reason)
+{
+	(void)arg;
+	gw_err("config", "%s:%d: %s: %s", file, line, key, reason);
+}
+
+static void apply_log_level(struct daemon *d)
+{
+	gw_log_set_level(d->opts->log_level >= 0 ? d->opts->log_level
+			 : d->conf->gateway->log_level + GW_LOG_ERROR);
+}
+
+static void on_stop(evutil_socket_t sig, short what, void *arg)
+{
+	struct daemon *d = arg;
+
+	(void)what;
+	gw_notice(SUB, "signal %d: stopping", (int)sig);
+	/* stop collecting first so nothing new arrives while we flush */
+	gw_scheduler_stop(d->sched);
+	event_base_loopexit(d->base, NULL);
+}
+
+static void on_reload(evutil_socket_t sig, short what, void *arg)
+{
+	struct daemon *d = arg;
+	struct gw_config *next;
+
+	(void)sig;
+	(void)what;
+	gw_notice(SUB, "SIGHUP: reloading %s", d->opts->config_file);
+	next = gw_config_load(d->opts->config_file, log_report, NULL);
+	if (!next) {
+		gw_err(SUB, "the new configuration is refused; the running one stays in force");
+		return;
+	}
+	if (strcmp(next->gateway->id, d->conf->gateway->id) != 0 ||
+	    (!d->opts->state_dir && strcmp(next->gateway->state_dir,
+					   d->conf->gateway->state_dir) != 0)) {
+		gw_err(SUB, "gateway.id and gateway.state_dir change only with a restart; "
+		       "the new configuration is refused");
+		gw_config_free(next);
+		return;
+	}
+	gw_scheduler_configure(d->sched, next);
+	gw_config_free(d->conf);
+	d->conf = next;
+	apply_log_level(d);
+	gw_devices_sync_config(d->devices, d->conf->devices, d->conf->n_devices);
+	gw_audit("local", "config.reload", d->opts->config_file, "configuration reloaded");
+}
+
+static int add_signal(struct daemon *d, struct event **ev, int sig, event_callback_fn fn)
+{
+	*ev = evsignal_new(d->base, sig, fn, d);
+	return *ev && evsignal_add(*ev, NULL) == 0 ? 0 : -1;
+}
+
+int gw_daemon_run(const struct gw_daemon_opts *o)
+{
+	struct daemon d = {.opts = o, .exit_code = 1};
+	struct gw_store_opts so;
+	const char *reason = "";
+
+	gw_log_use_syslog(!o->foreground);
+	d.conf = gw_config_load(o->config_file, log_report, NULL);
+	if (!d.conf) {
+		gw_err(SUB, "%s: configuration refused", o->config_file);
+		return 2;
+	}
+	apply_log_level(&d);
+	signal(SIGPIPE, SIG_IGN);
+	d.base = event_base_new();
+	if (!d.base)
+		goto out;
+	so = (struct gw_store_opts){
+		.dir = o->state_dir ? o->state_dir : d.conf->gateway->state_dir,
+		.max_bytes = d.conf->store->max_size,
+		.durability = (enum gw_durability)d.conf->store->durability,
+		.sync_interval_ms = d.conf->store->sync_interval_ms,
+	};
+	if (gw_store_open(d.base, &so, &d.store, &reason) < 0) {
+		gw_err(SUB, "%s: %s", so.dir, reason);
+		goto out;
+	}
+	gw_audit_attach(d.store);
+	if (gw_devices_open(d.store, &d.devices) < 0) {
+		gw_err(SUB, "the managed device list cannot be read");
+		goto out;
+	}
+	if (gw_plugins_start(&d.plugins, d.base, d.conf->cfg, d.conf->file) < 0)
+		goto out;
+	d.sched = gw_scheduler_new(d.base, d.devices, &d.plugins, d.store);
+	if (!d.sched)
+		goto out;
+	gw_scheduler_configure(d.sched, d.conf);
+	gw_devices_sync_config(d.devices, d.conf->devices, d.conf->n_devices);
+	gw_scheduler_start(d.sched);
+	if (add_signal(&d, &d.sig_term, SIGTERM, on_stop) < 0 ||
+	    add_signal(&d, &d.sig_int, SIGINT, on_stop) < 0 ||
+	    add_signal(&d, &d.sig_hup, SIGHUP, on_reload) < 0)
+		goto out;
+	gw_notice(SUB, "ecsp-gateway %s running as %s, state in %s, %u managed devices",
+		  GW_VERSION, d.conf->gateway->id, so.dir, gw_devices_count(d.devices));
+	event_base_dispatch(d.base);
+	d.exit_code = 0;
+
+out:
+	gw_scheduler_free(d.sched);
+	gw_plugins_stop(&d.plugins);
+	if (d.store)
+		gw_store_flush(d.store);   /* everything handed over is committed */
+	gw_audit_attach(NULL);
+	gw_devices_close(d.devices);
+	gw_store_close(d.store);
+	if (d.sig_term)
+		event_free(d.sig_term);
+	if (d.sig_int)
+		event_free(d.sig_int);
+	if (d.sig_hup)
+		event_free(d.sig_hup);
+	if (d.base)
+		event_base_free(d.base);
+	gw_config_free(d.conf);
+	if (d.exit_code == 0)
+		gw_notice(SUB, "stopped");
+	return d.exit_code;
+}

@@ -1,0 +1,492 @@
+#include "devices.h"
+#include "device_codec.h"
+#include "../control/audit.h"
+#include "../core/log.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SUB "devices"
+
+struct listener {
+	gw_devices_listener fn;
+	void *arg;
+};
+
+struct gw_devices {
+	struct gw_store *store;
+	struct gw_device **v;     /* sorted by id */
+	unsigned n, cap;
+	uint32_t next_id;
+	struct listener listeners[4];
+	unsigned n_listeners;
+};
+
+const char *gw_identity_name(enum gw_identity i)
+{
+	static const char *const n[] = {"none", "ip", "mac", "serial"};
+	return (unsigned)i <= GW_IDENT_SERIAL ? n[i] : "none";
+}
+
+const char *gw_origin_name(enum gw_dev_origin o)
+{
+	static const char *const n[] = {"config", "local", "cloud"};
+	return (unsigned)o <= GW_ORIGIN_CLOUD ? n[o] : "config";
+}
+
+int gw_device_resolve(const struct gw_device_spec *s, struct sockaddr_storage *ss,
+		      socklen_t *len)
+{
+	uint16_t port = htons(s->port ? s->port : 161);
+	struct sockaddr_in *in4 = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
+
+	memset(ss, 0, sizeof(*ss));
+	if (inet_pton(AF_INET, s->address, &in4->sin_addr) == 1) {
+		in4->sin_family = AF_INET;
+		in4->sin_port = port;
+		*len = sizeof(*in4);
+		return 0;
+	}
+	if (inet_pton(AF_INET6, s->address, &in6->sin6_addr) == 1) {
+		in6->sin6_family = AF_INET6;
+		in6->sin6_port = port;
+		*len = sizeof(*in6);
+		return 0;
+	}
+	return -EINVAL;
+}
+
+static bool name_ok(const char *n)
+{
+	if (!*n)
+		return false;
+	for (; *n; n++)
+		if (!(*n == '-' || *n == '_' || *n == '.' || (*n >= '0' && *n <= '9') ||
+		      (*n >= 'a' && *n <= 'z') || (*n >= 'A' && *n <= 'Z')))
+			return false;
+	return true;
+}
+
+int gw_device_spec_check(const struct gw_device_spec *s, const char **reason)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+
+	if (!name_ok(s->name)) {
+		*reason = "name must be letters, digits, '-', '_' or '.'";
+		return -EINVAL;
+	}
+	if (gw_device_resolve(s, &ss, &len) < 0) {
+		*reason = "address must be an IPv4 or IPv6 address";
+		return -EINVAL;
+	}
+	if (s->credentials[0] && !name_ok(s->credentials)) {
+		*reason = "credentials must name a credentials profile";
+		return -EINVAL;
+	}
+	for (int i = 0; i < 5; i++)
+		if (s->interval_ms[i] < 0 || (s->interval_ms[i] && s->interval_ms[i] < 1000)) {
+			*reason = "intervals must be at least 1s";
+			return -EINVAL;
+		}
+	return 0;
+}
+
+static void notify(struct gw_devices *l, enum gw_dev_change c, const struct gw_device *d)
+{
+	for (unsigned i = 0; i < l->n_listeners; i++)
+		l->listeners[i].fn(c, d, l->listeners[i].arg);
+}
+
+void gw_devices_listen(struct gw_devices *l, gw_devices_listener fn, void *arg)
+{
+	if (l->n_listeners < sizeof(l->listeners) / sizeof(l->listeners[0]))
+		l->listeners[l->n_listeners++] = (struct listener){fn, arg};
+}
+
+/* Persistence: the list changes on the loop, the writer thread stores it. */
+struct persist {
+	uint32_t id;
+	bool remove;
+	uint32_t next_id;
+	struct gw_buf val;
+};
+
+static int persist_write(struct gw_store *s, MDB_txn *txn, void *arg)
+{
+	struct persist *p = arg;
+	uint8_t k[4] = {p->id >> 24, p->id >> 16, p->id >> 8, p->id};
+	uint8_t nk[8];
+	MDB_val key = {4, k}, val = {p->val.len, p->val.data};
+	MDB_val mkey = {14, "next_device_id"}, mval = {8, nk};
+	int rc;
+
+	if (p->remove) {
+		rc = mdb_del(txn, gw_store_dbi(s, GW_DB_DEVICES), &key, NULL);
+		if (rc == MDB_NOTFOUND)
+			rc = 0;
+	} else {
+		rc = mdb_put(txn, gw_store_dbi(s, GW_DB_DEVICES), &key, &val, 0);
+	}
+	if (rc)
+		return -rc;
+	gw_store_key64(nk, p->next_id);
+	rc = mdb_put(txn, gw_store_dbi(s, GW_DB_META), &mkey, &mval, 0);
+	return rc ? -rc : 0;
+}
+
+static void persist_done(int status, void *arg)
+{
+	struct persist *p = arg;
+
+	if (status < 0)
+		gw_err(SUB, "device %u could not be saved: %s", p->id, mdb_strerror(-status));
+	gw_buf_release(&p->val);
+	free(p);
+}
+
+static void persist(struct gw_devices *l, const struct gw_device *d, bool remove)
+{
+	struct persist *p;
+
+	if (!l->store)
+		return;
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		goto err;
+	p->id = d->id;
+	p->remove = remove;
+	p->next_id = l->next_id;
+	gw_buf_init(&p->val);
+	if (!remove && gw_device_encode(d, &p->val) < 0)
+		goto err_free;
+	if (gw_store_submit(l->store, persist_write, p, persist_done, p) == 0)
+		return;
+err_free:
+	gw_buf_release(&p->val);
+	free(p);
+err:
+	gw_err(SUB, "device %u could not be queued for saving", d->id);
+}
+
+static int insert(struct gw_devices *l, struct gw_device *d)
+{
+	unsigned pos;
+
+	if (l->n == l->cap) {
+		unsigned cap = l->cap ? l->cap * 2 : 64;
+		struct gw_device **v = realloc(l->v, cap * sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		l->v = v;
+		l->cap = cap;
+	}
+	pos = l->n;
+	while (pos > 0 && l->v[pos - 1]->id > d->id)
+		pos--;
+	memmove(&l->v[pos + 1], &l->v[pos], (l->n - pos) * sizeof(*l->v));
+	l->v[pos] = d;
+	l->n++;
+	return 0;
+}
+
+static int find_pos(const struct gw_devices *l, uint32_t id)
+{
+	unsigned lo = 0, hi = l->n;
+
+	while (lo < hi) {
+		unsigned mid = (lo + hi) / 2;
+		if (l->v[mid]->id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < l->n && l->v[lo]->id == id ? (int)lo : -1;
+}
+
+static int load(struct gw_devices *l)
+{
+	MDB_txn *txn;
+	MDB_cursor *c;
+	MDB_val k, v;
+	MDB_val mkey = {14, "next_device_id"};
+	int rc;
+
+	rc = gw_store_read_begin(l->store, &txn);
+	if (rc)
+		return rc;
+	if (mdb_get(txn, gw_store_dbi(l->store, GW_DB_META), &mkey, &v) == 0 && v.mv_size == 8)
+		l->next_id = (uint32_t)gw_store_key64_get(v.mv_data);
+	rc = mdb_cursor_open(txn, gw_store_dbi(l->store, GW_DB_DEVICES), &c);
+	if (rc)
+		goto out;
+	while (mdb_cursor_get(c, &k, &v, MDB_NEXT) == 0) {
+		struct gw_device *d = calloc(1, sizeof(*d));
+		if (!d) {
+			rc = ENOMEM;
+			break;
+		}
+		if (gw_device_decode(v.mv_data, v.mv_size, d) < 0 ||
+		    gw_device_resolve(&d->spec, &d->addr, &d->addrlen) < 0) {
+			gw_err(SUB, "a stored device entry cannot be read; it is kept as it is");
+			free(d);
+			continue;
+		}
+		if (d->id >= l->next_id)
+			l->next_id = d->id + 1;
+		if (insert(l, d) < 0) {
+			free(d);
+			rc = ENOMEM;
+			break;
+		}
+	}
+	mdb_cursor_close(c);
+out:
+	gw_store_read_end(txn);
+	return rc ? -rc : 0;
+}
+
+int gw_devices_open(struct gw_store *store, struct gw_devices **out)
+{
+	struct gw_devices *l = calloc(1, sizeof(*l));
+	int rc;
+
+	if (!l)
+		return -ENOMEM;
+	l->store = store;
+	l->next_id = 1;
+	if (store && (rc = load(l)) < 0) {
+		gw_devices_close(l);
+		return rc;
+	}
+	gw_info(SUB, "%u managed devices", l->n);
+	*out = l;
+	return 0;
+}
+
+void gw_devices_close(struct gw_devices *l)
+{
+	if (!l)
+		return;
+	for (unsigned i = 0; i < l->n; i++)
+		free(l->v[i]);
+	free(l->v);
+	free(l);
+}
+
+static bool same_addr(const struct gw_device *d, const struct sockaddr *sa, socklen_t len)
+{
+	return d->addrlen == len && memcmp(&d->addr, sa, len) == 0;
+}
+
+int gw_devices_add(struct gw_devices *l, const struct gw_device_spec *s,
+		   enum gw_dev_origin origin, const char *actor, uint32_t *id,
+		   const char **reason)
+{
+	struct gw_device *d;
+
+	if (gw_device_spec_check(s, reason) < 0)
+		return -EINVAL;
+	if (gw_devices_by_name(l, s->name)) {
+		*reason = "a device with this name is already managed";
+		return -EEXIST;
+	}
+	d = calloc(1, sizeof(*d));
+	if (!d)
+		return -ENOMEM;
+	d->spec = *s;
+	gw_device_resolve(s, &d->addr, &d->addrlen);
+	if (gw_devices_by_addr(l, (struct sockaddr *)&d->addr, d->addrlen)) {
+		*reason = "a device at this address and port is already managed";
+		free(d);
+		return -EEXIST;
+	}
+	d->id = l->next_id++;
+	d->origin = origin;
+	d->added_ms = 0;
+	if (insert(l, d) < 0) {
+		free(d);
+		return -ENOMEM;
+	}
+	persist(l, d, false);
+	gw_audit(actor, "device.add", s->name, "id %u address %s port %u origin %s", d->id,
+		 s->address, s->port ? s->port : 161, gw_origin_name(origin));
+	notify(l, GW_DEV_ADDED, d);
+	if (id)
+		*id = d->id;
+	return 0;
+}
+
+int gw_devices_update(struct gw_devices *l, uint32_t id, const struct gw_device_spec *s,
+		      const char *actor, const char **reason)
+{
+	int pos = find_pos(l, id);
+	const struct gw_device *other;
+	struct sockaddr_storage ss;
+	socklen_t len;
+	struct gw_device *d;
+
+	if (pos < 0) {
+		*reason = "no such device";
+		return -ENOENT;
+	}
+	if (gw_device_spec_check(s, reason) < 0)
+		return -EINVAL;
+	d = l->v[pos];
+	other = gw_devices_by_name(l, s->name);
+	if (other && other != d) {
+		*reason = "a device with this name is already managed";
+		return -EEXIST;
+	}
+	gw_device_resolve(s, &ss, &len);
+	other = gw_devices_by_addr(l, (struct sockaddr *)&ss, len);
+	if (other && other != d) {
+		*reason = "a device at this address and port is already managed";
+		return -EEXIST;
+	}
+	if (memcmp(&d->spec, s, sizeof(*s)) == 0)
+		return 0;
+	gw_audit(actor, "device.update", d->spec.name, "id %u address %s -> %s port %u -> %u",
+		 id, d->spec.address, s->address, d->spec.port, s->port);
+	d->spec = *s;
+	d->addr = ss;
+	d->addrlen = len;
+	persist(l, d, false);
+	notify(l, GW_DEV_UPDATED, d);
+	return 0;
+}
+
+int gw_devices_remove(struct gw_devices *l, uint32_t id, const char *actor)
+{
+	int pos = find_pos(l, id);
+	struct gw_device *d;
+
+	if (pos < 0)
+		return -ENOENT;
+	d = l->v[pos];
+	memmove(&l->v[pos], &l->v[pos + 1], (l->n - (unsigned)pos - 1) * sizeof(*l->v));
+	l->n--;
+	gw_audit(actor, "device.remove", d->spec.name, "id %u address %s", id, d->spec.address);
+	notify(l, GW_DEV_REMOVED, d);
+	persist(l, d, true);
+	free(d);
+	return 0;
+}
+
+void gw_devices_seen(struct gw_devices *l, uint32_t id, const char *serial,
+		     const char *mac, const char *model, int64_t now_ms)
+{
+	int pos = find_pos(l, id);
+	struct gw_device *d;
+	bool changed = false;
+	enum gw_identity ident;
+
+	if (pos < 0)
+		return;
+	d = l->v[pos];
+	d->last_seen_ms = now_ms;
+	ident = serial && *serial ? GW_IDENT_SERIAL : mac && *mac ? GW_IDENT_MAC : GW_IDENT_IP;
+	if (serial && *serial && strcmp(serial, d->serial) != 0) {
+		if (d->serial[0])
+			gw_audit("gateway", "device.identity", d->spec.name,
+				 "serial number changed from %s to %s (device replaced?)",
+				 d->serial, serial);
+		snprintf(d->serial, sizeof(d->serial), "%s", serial);
+		changed = true;
+	}
+	if (mac && *mac && strcmp(mac, d->mac) != 0) {
+		snprintf(d->mac, sizeof(d->mac), "%s", mac);
+		changed = true;
+	}
+	if (model && *model && strcmp(model, d->model) != 0) {
+		snprintf(d->model, sizeof(d->model), "%s", model);
+		changed = true;
+	}
+	if (ident > d->ident) {
+		gw_info(SUB, "%s: identity learned by %s", d->spec.name, gw_identity_name(ident));
+		d->ident = ident;
+		changed = true;
+	}
+	if (changed)
+		persist(l, d, false);
+}
+
+const struct gw_device *gw_devices_get(const struct gw_devices *l, uint32_t id)
+{
+	int pos = find_pos(l, id);
+
+	return pos < 0 ? NULL : l->v[pos];
+}
+
+const struct gw_device *gw_devices_by_name(const struct gw_devices *l, const char *name)
+{
+	for (unsigned i = 0; i < l->n; i++)
+		if (strcmp(l->v[i]->spec.name, name) == 0)
+			return l->v[i];
+	return NULL;
+}
+
+const struct gw_device *gw_devices_by_addr(const struct gw_devices *l,
+					   const struct sockaddr *sa, socklen_t len)
+{
+	for (unsigned i = 0; i < l->n; i++)
+		if (same_addr(l->v[i], sa, len))
+			return l->v[i];
+	return NULL;
+}
+
+const struct gw_device *gw_devices_by_serial(const struct gw_devices *l, const char *serial)
+{
+	for (unsigned i = 0; i < l->n; i++)
+		if (l->v[i]->serial[0] && strcmp(l->v[i]->serial, serial) == 0)
+			return l->v[i];
+	return NULL;
+}
+
+unsigned gw_devices_count(const struct gw_devices *l) { return l->n; }
+
+const struct gw_device *gw_devices_at(const struct gw_devices *l, unsigned i)
+{
+	return i < l->n ? l->v[i] : NULL;
+}
+
+int gw_devices_sync_config(struct gw_devices *l, struct gw_device_spec *specs, unsigned n)
+{
+	const char *reason;
+	int errors = 0;
+
+	/* removed from the file: removed from the list */
+	for (unsigned i = l->n; i-- > 0;) {
+		const struct gw_device *d = l->v[i];
+		bool kept = false;
+		if (d->origin != GW_ORIGIN_CONFIG)
+			continue;
+		for (unsigned k = 0; k < n && !kept; k++)
+			kept = strcmp(specs[k].name, d->spec.name) == 0;
+		if (!kept)
+			gw_devices_remove(l, d->id, "config");
+	}
+	for (unsigned k = 0; k < n; k++) {
+		const struct gw_device *d = gw_devices_by_name(l, specs[k].name);
+		int rc;
+
+		if (d && d->origin != GW_ORIGIN_CONFIG) {
+			gw_warn(SUB, "%s: defined in the file and also added by %s; the %s entry "
+				"is kept", specs[k].name, gw_origin_name(d->origin),
+				gw_origin_name(d->origin));
+			continue;
+		}
+		rc = d ? gw_devices_update(l, d->id, &specs[k], "config", &reason)
+		       : gw_devices_add(l, &specs[k], GW_ORIGIN_CONFIG, "config", NULL, &reason);
+		if (rc < 0) {
+			gw_err(SUB, "%s: %s", specs[k].name, reason);
+			errors++;
+		}
+	}
+	return errors ? -EINVAL : 0;
+}

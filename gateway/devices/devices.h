@@ -1,0 +1,98 @@
+/*
+ * The managed device list: the only devices the gateway collects from or
+ * operates on. One API for every way in (configuration file, local web UI,
+ * cloud); every change is persisted in the store and audited.
+ *
+ * A device is added by address and learns its identity at its first
+ * answer: serial number, else MAC, else its address (a weaker identity).
+ */
+#ifndef GW_DEVICES_H
+#define GW_DEVICES_H
+
+#include "../store/store.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#define GW_DEV_NAME_MAX 64
+#define GW_DEV_SERIAL_MAX 64
+
+enum gw_dev_origin { GW_ORIGIN_CONFIG = 0, GW_ORIGIN_LOCAL = 1, GW_ORIGIN_CLOUD = 2 };
+enum gw_identity { GW_IDENT_NONE = 0, GW_IDENT_IP = 1, GW_IDENT_MAC = 2, GW_IDENT_SERIAL = 3 };
+
+/* What a caller gives to add or change a device. */
+struct gw_device_spec {
+	char name[GW_DEV_NAME_MAX];        /* unique label */
+	char address[64];                  /* IPv4 or IPv6 literal */
+	uint16_t port;                     /* 0: 161 */
+	char credentials[GW_DEV_NAME_MAX]; /* credentials profile */
+	char plugin[16];                   /* collecting plugin, "" = default */
+	int64_t interval_ms[5];            /* per part (enum gw_collect_part order); 0 = global */
+	bool enabled;
+};
+
+struct gw_device {
+	uint32_t id;
+	struct gw_device_spec spec;
+	enum gw_dev_origin origin;
+	struct sockaddr_storage addr;
+	socklen_t addrlen;
+
+	/* learned */
+	enum gw_identity ident;
+	char serial[GW_DEV_SERIAL_MAX];
+	char mac[18];
+	char model[96];
+	int64_t added_ms, last_seen_ms;
+};
+
+struct gw_devices;
+
+/* Change notification (the scheduler listens). */
+enum gw_dev_change { GW_DEV_ADDED, GW_DEV_REMOVED, GW_DEV_UPDATED };
+typedef void (*gw_devices_listener)(enum gw_dev_change c, const struct gw_device *d, void *arg);
+
+/* Loads the persisted list. store may be NULL (tests of the pure logic). */
+int gw_devices_open(struct gw_store *store, struct gw_devices **out);
+void gw_devices_close(struct gw_devices *l);
+void gw_devices_listen(struct gw_devices *l, gw_devices_listener fn, void *arg);
+
+/* Validate a spec: 0, or -EINVAL with *reason. */
+int gw_device_spec_check(const struct gw_device_spec *s, const char **reason);
+/* Parse "address" + port into a socket address. */
+int gw_device_resolve(const struct gw_device_spec *s, struct sockaddr_storage *ss,
+		      socklen_t *len);
+
+/* actor: who asked ("config", "local:admin", "cloud:support:alice") — audited. */
+int gw_devices_add(struct gw_devices *l, const struct gw_device_spec *s,
+		   enum gw_dev_origin origin, const char *actor, uint32_t *id,
+		   const char **reason);
+int gw_devices_update(struct gw_devices *l, uint32_t id, const struct gw_device_spec *s,
+		      const char *actor, const char **reason);
+int gw_devices_remove(struct gw_devices *l, uint32_t id, const char *actor);
+
+/*
+ * A device answered: record what it says it is. A new identity is learned
+ * and persisted; a serial that changes is audited (a swapped printer).
+ */
+void gw_devices_seen(struct gw_devices *l, uint32_t id, const char *serial,
+		     const char *mac, const char *model, int64_t now_ms);
+
+const struct gw_device *gw_devices_get(const struct gw_devices *l, uint32_t id);
+const struct gw_device *gw_devices_by_name(const struct gw_devices *l, const char *name);
+const struct gw_device *gw_devices_by_addr(const struct gw_devices *l,
+					   const struct sockaddr *sa, socklen_t len);
+const struct gw_device *gw_devices_by_serial(const struct gw_devices *l, const char *serial);
+unsigned gw_devices_count(const struct gw_devices *l);
+/* Iterate in id order: i from 0 to count-1. */
+const struct gw_device *gw_devices_at(const struct gw_devices *l, unsigned i);
+
+/* Make the CONFIG-origin devices equal to the file's list (by name). */
+struct gw_conf_device;
+int gw_devices_sync_config(struct gw_devices *l, struct gw_device_spec *specs, unsigned n);
+
+const char *gw_identity_name(enum gw_identity i);
+const char *gw_origin_name(enum gw_dev_origin o);
+
+#endif

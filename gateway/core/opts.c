@@ -359,15 +359,47 @@ static int set_field(const struct gw_opt *o, void *obj, const char *v)
 	return 0;
 }
 
+/*
+ * libconfuse gives a section the line where it ends; people look for the
+ * line where it starts. Find the header: `name {` or `name "title" {`.
+ */
+static int section_start_line(const char *file, cfg_t *sec)
+{
+	const char *title = cfg_title(sec);
+	char text[1024], want[160];
+	int line = 0, found = sec->line;
+	FILE *f;
+
+	if (!file || !(f = fopen(file, "r")))
+		return found;
+	if (title)
+		snprintf(want, sizeof(want), "\"%s\"", title);
+	while (fgets(text, sizeof(text), f)) {
+		const char *p = text + strspn(text, " \t");
+		size_t n = strlen(sec->name);
+
+		line++;
+		if (line > sec->line)
+			break;
+		if (strncmp(p, sec->name, n) == 0 && (p[n] == ' ' || p[n] == '\t' || p[n] == '{') &&
+		    (!title || strstr(p + n, want)))
+			found = line;
+	}
+	fclose(f);
+	return found;
+}
+
 void *gw_opts_copy(const struct gw_section *s, cfg_t *sec, const char *file,
 		   gw_opts_report_fn rep, void *arg)
 {
 	void *obj = calloc(1, s->size);
-	int line = sec ? sec->line : 0;
+	int line = sec ? section_start_line(file, sec) : 0;
 	const char *reason;
 
 	if (!obj)
 		return NULL;
+	if (sec)
+		sec->line = line; /* later checks of the section report this line too */
 	for (const struct gw_opt *o = s->opts; o->name; o++) {
 		const char *v = sec ? cfg_getstr(sec, o->name) : NULL;
 

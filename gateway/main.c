@@ -4,6 +4,8 @@
 #include "core/log.h"
 
 #include <getopt.h>
+#include <limits.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,7 +19,9 @@ static void usage(FILE *f)
 		"Bridges the site's printers to the cloud printer-management service.\n\n"
 		"  -c, --config FILE     configuration file (default " DEFAULT_CONFIG ")\n"
 		"  -t, --check-config    check the configuration and exit: 0 good, 2 bad\n"
-		"  -f, --foreground      log to stderr (default: syslog/journald)\n"
+		"  -f, --foreground      stay in the foreground, log to stderr\n"
+		"                        (default: run in the background, log to syslog)\n"
+		"      --syslog          log to syslog/journald also in the foreground\n"
 		"  -s, --state-dir DIR   use DIR instead of gateway.state_dir\n"
 		"  -l, --log-level LVL   error, warning, notice, info or debug\n"
 		"      --config-reference  print the configuration reference (Markdown)\n"
@@ -39,6 +43,7 @@ int main(int argc, char **argv)
 		{"config", required_argument, NULL, 'c'},
 		{"check-config", no_argument, NULL, 't'},
 		{"foreground", no_argument, NULL, 'f'},
+		{"syslog", no_argument, NULL, 'S'},
 		{"state-dir", required_argument, NULL, 's'},
 		{"log-level", required_argument, NULL, 'l'},
 		{"config-reference", no_argument, NULL, 'R'},
@@ -60,6 +65,9 @@ int main(int argc, char **argv)
 			break;
 		case 'f':
 			o.foreground = true;
+			break;
+		case 'S':
+			o.syslog = true;
 			break;
 		case 's':
 			o.state_dir = optarg;
@@ -89,6 +97,13 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	/* the daemon leaves the working directory; SIGHUP reads the file again */
+	char conf_abs[PATH_MAX], state_abs[PATH_MAX], cwd[PATH_MAX];
+	if (realpath(o.config_file, conf_abs))
+		o.config_file = conf_abs;
+	if (o.state_dir && o.state_dir[0] != '/' && getcwd(cwd, sizeof(cwd)) &&
+	    snprintf(state_abs, sizeof(state_abs), "%s/%s", cwd, o.state_dir) < (int)sizeof(state_abs))
+		o.state_dir = state_abs;
 	if (check) {
 		struct gw_config *conf = gw_config_load(o.config_file, gw_config_report_stderr, NULL);
 		if (!conf)

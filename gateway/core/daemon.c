@@ -7,10 +7,15 @@
 #include "../devices/scheduler.h"
 #include "../store/store.h"
 
+#include <errno.h>
 #include <event2/event.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #define SUB "daemon"
 
@@ -79,6 +84,58 @@ static void on_reload(evutil_socket_t sig, short what, void *arg)
 	gw_audit("local", "config.reload", d->opts->config_file, "configuration reloaded");
 }
 
+/*
+ * Fork into the background before anything (LMDB, threads) exists. The
+ * parent waits until the child reports how its start went and exits with
+ * that code, so a refused start is still seen by whoever ran us.
+ */
+static int daemonize(int *report_fd)
+{
+	int p[2];
+	pid_t pid;
+	char code = 1;
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return -1;
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid > 0) {
+		close(p[1]);
+		if (read(p[0], &code, 1) != 1)
+			code = 1;
+		_exit(code);
+	}
+	close(p[0]);
+	if (setsid() < 0)
+		return -1;
+	if (fork() > 0)
+		_exit(0); /* not a session leader: can never reacquire a terminal */
+	if (chdir("/") < 0)
+		return -1;
+	umask(027);
+	int null = open("/dev/null", O_RDWR);
+	if (null >= 0) {
+		dup2(null, 0);
+		dup2(null, 1);
+		dup2(null, 2);
+		if (null > 2)
+			close(null);
+	}
+	*report_fd = p[1];
+	return 0;
+}
+
+static void report_start(int *fd, char code)
+{
+	if (*fd < 0)
+		return;
+	if (write(*fd, &code, 1) != 1)
+		gw_warn(SUB, "could not report the start to the parent");
+	close(*fd);
+	*fd = -1;
+}
+
 static int add_signal(struct daemon *d, struct event **ev, int sig, event_callback_fn fn)
 {
 	*ev = evsignal_new(d->base, sig, fn, d);
@@ -90,12 +147,18 @@ int gw_daemon_run(const struct gw_daemon_opts *o)
 	struct daemon d = {.opts = o, .exit_code = 1};
 	struct gw_store_opts so;
 	const char *reason = "";
+	int report_fd = -1;
 
-	gw_log_use_syslog(!o->foreground);
+	gw_log_use_syslog(!o->foreground || o->syslog);
 	d.conf = gw_config_load(o->config_file, log_report, NULL);
 	if (!d.conf) {
 		gw_err(SUB, "%s: configuration refused", o->config_file);
 		return 2;
+	}
+	if (!o->foreground && daemonize(&report_fd) < 0) {
+		gw_err(SUB, "cannot run in the background: %s", strerror(errno));
+		gw_config_free(d.conf);
+		return 1;
 	}
 	apply_log_level(&d);
 	signal(SIGPIPE, SIG_IGN);
@@ -131,10 +194,12 @@ int gw_daemon_run(const struct gw_daemon_opts *o)
 		goto out;
 	gw_notice(SUB, "ecsp-gateway %s running as %s, state in %s, %u managed devices",
 		  GW_VERSION, d.conf->gateway->id, so.dir, gw_devices_count(d.devices));
+	report_start(&report_fd, 0);
 	event_base_dispatch(d.base);
 	d.exit_code = 0;
 
 out:
+	report_start(&report_fd, (char)d.exit_code);
 	gw_scheduler_free(d.sched);
 	gw_plugins_stop(&d.plugins);
 	if (d.store)

@@ -11,7 +11,8 @@ struct gw_daemon_opts {
 	const char *config_file;
 	const char *state_dir;    /* overrides gateway.state_dir when set */
 	int log_level;            /* -1: from the file */
-	bool foreground;
+	bool foreground;          /* else: fork into the background */
+	bool syslog;              /* log to syslog even in the foreground */
 };
 
 /* Runs until SIGTERM/SIGINT. Returns the process exit code. */

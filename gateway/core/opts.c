@@ -293,13 +293,56 @@ void gw_opts_free_built(cfg_opt_t *opts)
 	free(opts);
 }
 
+/*
+ * libconfuse 3.3 accepts a file that ends inside a section, silently taking
+ * a truncated file. Find the line of a section left open: braces outside
+ * strings and comments, nothing more.
+ */
+static int unclosed_section_line(const char *file)
+{
+	int stack[32], depth = 0, line = 1, ch, quote = 0, prev = 0;
+	FILE *f = fopen(file, "r");
+
+	if (!f)
+		return 0;
+	while ((ch = fgetc(f)) != EOF) {
+		if (ch == '\n')
+			line++;
+		if (quote) {
+			if (ch == '\\')
+				fgetc(f);
+			else if (ch == quote)
+				quote = 0;
+		} else if (ch == '"' || ch == '\'') {
+			quote = ch;
+		} else if (ch == '#' || (ch == '/' && prev == '/')) {
+			while ((ch = fgetc(f)) != EOF && ch != '\n')
+				;
+			line++;
+		} else if (ch == '*' && prev == '/') {
+			for (prev = 0; (ch = fgetc(f)) != EOF && !(ch == '/' && prev == '*'); prev = ch)
+				line += ch == '\n';
+			ch = 0;
+		} else if (ch == '{') {
+			if (depth < 32)
+				stack[depth] = line;
+			depth++;
+		} else if (ch == '}' && depth > 0) {
+			depth--;
+		}
+		prev = ch;
+	}
+	fclose(f);
+	return depth > 0 ? stack[depth > 32 ? 31 : depth - 1] : 0;
+}
+
 cfg_t *gw_opts_parse(const char *file, const struct gw_section *const *sections,
 		     size_t n, cfg_opt_t *built, gw_opts_report_fn rep, void *arg)
 {
 	struct parse_ctx ctx = {sections, n, rep, arg, 0, file};
 	char path[256];
 	cfg_t *cfg;
-	int rc;
+	int rc, line;
 
 	cfg = cfg_init(built, CFGF_NONE);
 	if (!cfg)
@@ -312,6 +355,10 @@ cfg_t *gw_opts_parse(const char *file, const struct gw_section *const *sections,
 			cfg_set_validate_func(cfg, path, validate_cb);
 		}
 	rc = cfg_parse(cfg, file);
+	if (rc == CFG_SUCCESS && (line = unclosed_section_line(file)) > 0) {
+		report(file, line, "section", "not closed: '}' missing before the end of the file");
+		rc = CFG_PARSE_ERROR;
+	}
 	if (rc == CFG_FILE_ERROR)
 		report(file, 0, "file", strerror(errno ? errno : ENOENT));
 	else if (rc != CFG_SUCCESS && ctx.errors == 0)

@@ -2,6 +2,14 @@
  * The record buffer: records wait here, in sequence order, until the cloud
  * has accepted them. Sequence numbers are strictly increasing, never
  * reused, and survive restarts (the next one is committed with the records).
+ *
+ * Appends are grouped: every record handed over while the writer thread is
+ * busy goes into the next transaction as one job. The buffer keeps its own
+ * byte accounting (what each record occupies in LMDB) in the meta DB, in the
+ * same transactions as the records, and evicts by kind when the byte limit
+ * would be passed: routine snapshots first, then quarantined records, then
+ * events, operation results, inventory changes and records of an unknown
+ * format. Every dropped range is reported to the cloud in an event record.
  */
 #ifndef GW_BUFFER_H
 #define GW_BUFFER_H
@@ -9,11 +17,32 @@
 #include "store.h"
 #include "../core/record.h"
 
+#include <stdbool.h>
+
+/* Accounting classes: a record kind, or 0 for a format this build cannot read. */
+#define GW_BUF_CLASSES 5
+#define GW_BUF_UNKNOWN 0
+
 struct gw_buffer_stats {
-	uint64_t appended, append_failed;
-	uint64_t records, bytes;          /* waiting now */
+	uint64_t appended, append_failed;    /* since the store was opened */
+	uint64_t records, bytes;              /* waiting now (bytes: LMDB footprint) */
 	uint64_t next_seq;
+	uint64_t max_bytes;
+	uint64_t by_class[GW_BUF_CLASSES];    /* waiting, by class */
+	uint64_t quarantined, quarantine_bytes; /* in the quarantine now */
+	uint64_t quarantined_total;           /* ever moved to the quarantine */
+	uint64_t dropped[GW_BUF_CLASSES];     /* evicted while waiting, by class */
+	uint64_t dropped_quarantine;          /* evicted from the quarantine */
+	uint64_t drop_events;                 /* event records that reported drops */
+	uint64_t acked_total;                 /* deleted after the cloud accepted them */
 };
+
+struct gw_buffer_opts {
+	const char *gateway_id;   /* copied; names the gateway in drop events */
+};
+
+/* Optional: settings the buffer cannot learn from the store. Loop thread. */
+int gw_buffer_configure(struct gw_store *s, const struct gw_buffer_opts *o);
 
 /*
  * Hand a record over. The record (and its body) is copied; done (may be
@@ -22,5 +51,41 @@ struct gw_buffer_stats {
 int gw_buffer_append(struct gw_store *s, const struct gw_record *r,
 		     gw_store_done_fn done, void *arg);
 void gw_buffer_get_stats(struct gw_store *s, struct gw_buffer_stats *st);
+
+/* Told on the loop, after each commit, how many records were appended. */
+typedef void (*gw_buffer_listener_fn)(unsigned appended, void *arg);
+void gw_buffer_set_listener(struct gw_store *s, gw_buffer_listener_fn fn, void *arg);
+
+/*
+ * One stored record as read: data is valid during the call only. cls is
+ * the accounting class (a gw_record_kind, or GW_BUF_UNKNOWN for a format
+ * this build cannot read: such a record must be skipped, never deleted).
+ * Return 0 to go on, 1 to stop before this record, < 0 to abort.
+ */
+typedef int (*gw_buffer_visit_fn)(uint64_t seq, int cls, const void *data, size_t len,
+				  void *arg);
+
+/*
+ * Visit up to max records with seq >= from, in order, inside one short read
+ * transaction. Returns how many were visited (0 at the end) or < 0.
+ */
+int gw_buffer_read(struct gw_store *s, uint64_t from, unsigned max,
+		   gw_buffer_visit_fn fn, void *arg);
+/* The same over the quarantine (local UI, tests). */
+int gw_buffer_quarantine_read(struct gw_store *s, uint64_t from, unsigned max,
+			      gw_buffer_visit_fn fn, void *arg);
+
+/*
+ * The cloud accepted [first, last]: delete those records (records of an
+ * unknown format in the range stay). done may be NULL.
+ */
+int gw_buffer_ack(struct gw_store *s, uint64_t first, uint64_t last,
+		  gw_store_done_fn done, void *arg);
+/* Move one record the cloud will never accept to the quarantine. */
+int gw_buffer_quarantine(struct gw_store *s, uint64_t seq, gw_store_done_fn done, void *arg);
+
+/* The class of a stored record from its bytes (see gw_buffer_visit_fn). */
+int gw_buffer_class_of(const void *data, size_t len);
+const char *gw_buffer_class_name(int cls);
 
 #endif

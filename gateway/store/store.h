@@ -45,6 +45,8 @@ struct gw_store_stats {
 	uint64_t commits, syncs, jobs;
 	uint64_t longest_commit_us;
 	uint64_t failed_jobs;
+	uint64_t fsyncs;            /* fdatasync calls: LMDB makes 2 per durable commit */
+	uint64_t longest_sync_us;   /* the slowest of them, on the writer thread */
 };
 
 /* Opens (creating when needed) and locks the state directory. */
@@ -68,6 +70,14 @@ int gw_store_submit(struct gw_store *s, gw_store_write_fn fn, void *arg,
 void gw_store_flush(struct gw_store *s);
 
 void gw_store_get_stats(struct gw_store *s, struct gw_store_stats *st);
+const struct gw_store_opts *gw_store_get_opts(const struct gw_store *s);
+
+/*
+ * One private object per store for the record buffer (its queue and
+ * counters), freed by gw_store_close after the writer has stopped.
+ */
+void gw_store_set_priv(struct gw_store *s, void *priv, void (*free_fn)(void *));
+void *gw_store_priv(struct gw_store *s);
 
 /* Short read transaction helpers for the loop thread. */
 int gw_store_read_begin(struct gw_store *s, MDB_txn **txn);

@@ -1,4 +1,5 @@
 """The daemon's life cycle: start, stop, reload, check-config, one per state dir."""
+import os
 import signal
 import subprocess
 import time
@@ -147,3 +148,33 @@ def test_state_dir_is_private(tmp_path, daemons):
     mode = (tmp_path / "state").stat().st_mode & 0o777
     assert mode == 0o700
     assert d.stop()[0] == 0
+
+
+def test_background_start_reports_its_outcome(tmp_path):
+    """Without --foreground the parent exits with the child's start result."""
+    conf = make_config(tmp_path)
+    out = subprocess.run([gateway_bin(), "--config", str(conf)], timeout=10)
+    assert out.returncode == 0
+    pid = int((tmp_path / "state" / "lock").read_text())
+    try:
+        # a second one on the same state dir: the parent reports the refusal
+        out = subprocess.run([gateway_bin(), "--config", str(conf)], timeout=10)
+        assert out.returncode == 1
+    finally:
+        os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.05)
+    else:
+        raise AssertionError("the background daemon did not stop within 5 s")
+
+
+def test_bad_config_refused_before_backgrounding(tmp_path):
+    conf = make_config(tmp_path, extra="store {\n  max_size = lots\n}\n")
+    out = subprocess.run([gateway_bin(), "--config", str(conf)], capture_output=True,
+                         text=True, timeout=10)
+    assert out.returncode == 2

@@ -142,6 +142,9 @@ static void test_errors_name_line_and_key(void **state)
 		     "4: credentials: no credentials section of that name");
 	expect_error("gateway {\n id = \"x\"\n}\nuplink {\n base_url = \"http://cloud\"\n}\n",
 		     "5: base_url: must be an https:// URL (every connection off the site is TLS)");
+	/* a truncated file: the open section is named, braces in comments do not count */
+	expect_error("gateway {\n id = \"x\" # {\n}\n/* { */\nschedule {\n timeout = 2s\n",
+		     "5: section: not closed: '}' missing before the end of the file");
 }
 
 static void test_secret_rules(void **state)

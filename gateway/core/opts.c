@@ -111,63 +111,52 @@ static bool in_bounds(const struct gw_opt *o, int64_t v)
 
 bool gw_opts_check_value(const struct gw_opt *o, const char *v, const char **reason)
 {
-	int64_t ms;
+	const char *bad = NULL;
+	bool numeric = true, b;
+	int64_t n = 0;
 	uint64_t sz;
-	bool b;
 	char *end;
-	long n;
 
 	switch (o->type) {
 	case GW_OPT_STRING:
+		numeric = false;
 		break;
 	case GW_OPT_SECRET:
+		numeric = false;
 		if (!gw_secret_check_file(v, reason))
 			return false;
 		break;
 	case GW_OPT_INT:
 		errno = 0;
 		n = strtol(v, &end, 10);
-		if (errno || end == v || *end) {
-			*reason = "not a whole number";
-			return false;
-		}
-		if (!in_bounds(o, n)) {
-			*reason = "out of range";
-			return false;
-		}
+		if (errno || end == v || *end)
+			bad = "not a whole number";
 		break;
 	case GW_OPT_BOOL:
-		if (!gw_parse_bool(v, &b)) {
-			*reason = "not a boolean (true or false)";
-			return false;
-		}
+		numeric = false;
+		if (!gw_parse_bool(v, &b))
+			bad = "not a boolean (true or false)";
 		break;
 	case GW_OPT_DURATION:
-		if (!gw_parse_duration_ms(v, &ms)) {
-			*reason = "not a duration (such as 500ms, 60s, 5m, 24h)";
-			return false;
-		}
-		if (!in_bounds(o, ms)) {
-			*reason = "out of range";
-			return false;
-		}
+		if (!gw_parse_duration_ms(v, &n))
+			bad = "not a duration (such as 500ms, 60s, 5m, 24h)";
 		break;
 	case GW_OPT_SIZE:
-		if (!gw_parse_size(v, &sz)) {
-			*reason = "not a size (such as 4096, 64K, 256M, 2G)";
-			return false;
-		}
-		if (!in_bounds(o, (int64_t)(sz > INT64_MAX ? INT64_MAX : sz))) {
-			*reason = "out of range";
-			return false;
-		}
+		if (!gw_parse_size(v, &sz))
+			bad = "not a size (such as 4096, 64K, 256M, 2G)";
+		n = sz > INT64_MAX ? INT64_MAX : (int64_t)sz;
 		break;
 	case GW_OPT_ENUM:
-		if (choice_index(o, v) < 0) {
-			*reason = "not one of the allowed values";
-			return false;
-		}
+		numeric = false;
+		if (choice_index(o, v) < 0)
+			bad = "not one of the allowed values";
 		break;
+	}
+	if (!bad && numeric && !in_bounds(o, n))
+		bad = "out of range";
+	if (bad) {
+		*reason = bad;
+		return false;
 	}
 	if (o->check && !o->check(v, reason))
 		return false;

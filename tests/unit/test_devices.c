@@ -12,24 +12,10 @@
 #include <string.h>
 #include <cmocka.h>
 
-static char dir[64];
+#include "testutil.h"
 
-static int setup(void **state)
-{
-	(void)state;
-	strcpy(dir, "/tmp/gw-dev-XXXXXX");
-	assert_non_null(mkdtemp(dir));
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	char cmd[128];
-
-	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	return system(cmd) == 0 ? 0 : -1;
-}
+#define setup test_dir_setup
+#define teardown test_dir_teardown
 
 static struct gw_device_spec spec(const char *name, const char *addr, uint16_t port)
 {
@@ -119,7 +105,7 @@ static void test_identity_learned(void **state)
 static void test_persisted_and_synced_with_config(void **state)
 {
 	struct event_base *base = event_base_new();
-	struct gw_store_opts o = {.dir = dir, .max_bytes = 8 << 20};
+	struct gw_store_opts o = {.dir = test_dir, .max_bytes = 8 << 20};
 	struct gw_store *st;
 	struct gw_devices *l;
 	struct gw_device_spec file[2] = {spec("a", "192.0.2.1", 0), spec("b", "192.0.2.2", 0)};

@@ -11,28 +11,14 @@
 #include <string.h>
 #include <cmocka.h>
 
-static char dir[64];
+#include "testutil.h"
 
-static int setup(void **state)
-{
-	(void)state;
-	strcpy(dir, "/tmp/gw-store-XXXXXX");
-	assert_non_null(mkdtemp(dir));
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	char cmd[128];
-
-	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	return system(cmd) == 0 ? 0 : -1;
-}
+#define setup test_dir_setup
+#define teardown test_dir_teardown
 
 static struct gw_store *open_store(struct event_base *base, int expect)
 {
-	struct gw_store_opts o = {.dir = dir, .max_bytes = 8 << 20, .sync_interval_ms = 200};
+	struct gw_store_opts o = {.dir = test_dir, .max_bytes = 8 << 20, .sync_interval_ms = 200};
 	struct gw_store *s = NULL;
 	const char *reason = NULL;
 

@@ -194,6 +194,8 @@ size_t ber_uint_bytes(uint64_t v, uint8_t *out)
 
 void bw_raw(ber_wr *w, const void *v, size_t n)
 {
+    if (n == 0)
+        return;                         /* v may be NULL for empty values */
     if (w->ovf || (size_t)(w->end - w->p) < n) {
         w->ovf = true;
         return;
@@ -227,6 +229,8 @@ void bw_uint(ber_wr *w, uint8_t tag, uint64_t v)
 
 void bp_raw(ber_pw *w, const void *v, size_t n)
 {
+    if (n == 0)
+        return;
     if (w->ovf || (size_t)(w->p - w->lim) < n) {
         w->ovf = true;
         return;

@@ -442,7 +442,7 @@ void build_inputs(mib_builder *b, const input_row *r, int n)
 void build_output(mib_builder *b, const char *name, int capacity)
 {
     const char *t = "1.3.6.1.2.1.43.9.2.1";
-    mb_int(b, O("%s.2.1.1", t), 4);                     /* sheetFeedPullOutput-ish: removable bin */
+    mb_int(b, O("%s.2.1.1", t), 4);                     /* unRemovableBin */
     mb_int(b, O("%s.3.1.1", t), 8);
     mb_int(b, O("%s.4.1.1", t), capacity);
     mb_int(b, O("%s.5.1.1", t), -3);                    /* some space remaining */

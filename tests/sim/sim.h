@@ -307,9 +307,11 @@ size_t snmp_handle(usm_thread *u, sim_dev *d, const uint8_t *msg, size_t len,
                    uint8_t *buf, size_t cap, uint8_t **out);
 size_t enpc_handle(sim_dev *d, const uint8_t *req, size_t len, uint8_t *out, size_t cap);
 
-/* Stats shared by workers (relaxed atomics). */
+int server_run(void);
+
+/* Per-worker counters, summed at exit. */
 typedef struct {
-    uint64_t rx, tx, malformed, foreign, dead, delayed, badcomm, wrongver, reports, enpc;
+    uint64_t rx, tx, malformed, foreign, dead, delayed, enpc;
 } sim_stats;
 
 #endif

@@ -105,6 +105,9 @@ static const struct gw_opt uplink_opts[] = {
 	 .max = 3600000},
 	{"compression", GW_OPT_ENUM, "gzip", O(struct gw_conf_uplink, compression),
 	 "Content-Encoding of uploads.", .choices = compressions},
+	{"compression_level", GW_OPT_INT, "1", O(struct gw_conf_uplink, compression_level),
+	 "gzip level: 1 is fast and already shrinks printer JSON about ninefold; higher "
+	 "levels gain a little more for several times the CPU.", .min = 1, .max = 9},
 	{"timeout", GW_OPT_DURATION, "30s", O(struct gw_conf_uplink, timeout_ms),
 	 "Connect and answer timeout.", .min = 1000, .max = 600000},
 	{"backoff_max", GW_OPT_DURATION, "5m", O(struct gw_conf_uplink, backoff_max_ms),
@@ -113,6 +116,9 @@ static const struct gw_opt uplink_opts[] = {
 	{"quarantine_breaker", GW_OPT_INT, "20", O(struct gw_conf_uplink, quarantine_breaker),
 	 "After this many records refused in a row, stop quarantining and raise an alarm: "
 	 "the gateway, not the data, is wrong.", .min = 1, .max = 100000},
+	{"auth_retry", GW_OPT_DURATION, "5m", O(struct gw_conf_uplink, auth_retry_ms),
+	 "After the cloud refuses the gateway's credentials (401, 403), or while the "
+	 "quarantine breaker is open, try again this often.", .min = 1000, .max = 86400000},
 	{0},
 };
 
@@ -159,6 +165,12 @@ static const struct gw_opt schedule_opts[] = {
 	{"power_save_retry", GW_OPT_DURATION, "10s", SCHED(power_save_retry_ms),
 	 "After a first missed poll (a printer waking from power save), try again this soon.",
 	 .min = 1000, .max = 600000},
+	{"silent_after", GW_OPT_DURATION, "24h", SCHED(silent_after_ms),
+	 "A managed device that has not answered for this long raises one device_silent event "
+	 "(and device_back when it answers again).", .min = 60000, .max = 2592000000LL},
+	{"stats_interval", GW_OPT_DURATION, "0", SCHED(stats_interval_ms),
+	 "Log the poll counters (polls started, done, late, in flight) at notice level this "
+	 "often, for capacity checks. 0: never.", .min = 0, .max = 86400000},
 	{0},
 };
 
@@ -248,6 +260,7 @@ static const struct gw_section sec_device = {
 
 static const struct gw_section *const core_sections[] = {
 	&sec_gateway, &sec_store, &sec_uplink, &sec_proxy, &sec_schedule, &sec_creds, &sec_device,
+	&gw_sec_discovery, &gw_sec_approve,
 };
 #define N_CORE (sizeof(core_sections) / sizeof(core_sections[0]))
 #define MAX_SECTIONS 32
@@ -443,6 +456,7 @@ struct gw_config *gw_config_load(const char *file, gw_opts_report_fn rep, void *
 	errors += load_creds(c, rep, arg) < 0;
 	errors += load_devices(c, rep, arg) < 0;
 	errors += check_uplink(c, rep, arg) < 0;
+	errors += gw_config_load_discovery(c, rep, arg) < 0;
 	if (errors)
 		goto err_free;
 	return c;
@@ -461,6 +475,7 @@ void gw_config_free(struct gw_config *c)
 	gw_opts_free(&sec_uplink, c->uplink);
 	gw_opts_free(&sec_proxy, c->proxy);
 	gw_opts_free(&sec_schedule, c->schedule);
+	gw_config_free_discovery(c);
 	for (unsigned i = 0; i < c->n_creds; i++) {
 		struct gw_cred_entry *e = &c->creds[i];
 		free((char *)e->c.name);

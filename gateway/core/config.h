@@ -9,6 +9,7 @@
 #include "opts.h"
 #include "plugin.h"
 #include "secret.h"
+#include "../devices/candidates.h"
 #include "../devices/devices.h"
 
 struct gw_conf_gateway {
@@ -36,6 +37,8 @@ struct gw_conf_uplink {
 	int64_t timeout_ms;
 	int64_t backoff_max_ms;
 	long quarantine_breaker;
+	int64_t auth_retry_ms;
+	long compression_level;
 };
 
 struct gw_conf_proxy {
@@ -54,6 +57,8 @@ struct gw_conf_schedule {
 	long offline_after;
 	int64_t offline_interval_ms;
 	int64_t power_save_retry_ms;
+	int64_t silent_after_ms;  /* fleet health: a device silent this long raises an event */
+	int64_t stats_interval_ms; /* a scheduler counters line in the log; 0: none */
 };
 
 struct gw_conf_credentials {
@@ -86,6 +91,9 @@ struct gw_config {
 	struct gw_cred_entry *creds;
 	unsigned n_devices;
 	struct gw_device_spec *devices;
+	struct gw_conf_discovery *discovery;   /* config_discovery.c */
+	unsigned n_approvals;
+	struct gw_approve_rule *approvals;
 };
 
 /* Report to stderr as FILE:LINE: key: reason (used by --check-config). */
@@ -100,6 +108,26 @@ struct gw_config *gw_config_load(const char *file, gw_opts_report_fn report, voi
 void gw_config_free(struct gw_config *c);
 
 const struct gw_credentials *gw_config_credentials(const struct gw_config *c, const char *name);
+
+/* The discovery section and the approve sections (config_discovery.c). */
+struct gw_conf_discovery {
+	bool start_on_boot;
+	char *ranges;
+	long max_addresses;
+	long rate;
+	bool broadcast;
+	bool enpc, snmp;
+	long enpc_port, snmp_port;
+	int64_t wait_ms;
+	char *credentials;
+};
+
+extern const struct gw_section gw_sec_discovery, gw_sec_approve;
+int gw_config_load_discovery(struct gw_config *c, gw_opts_report_fn rep, void *arg);
+void gw_config_free_discovery(struct gw_config *c);
+struct gw_discovery_req;
+/* A discovery request from the file's discovery section (borrows from c). */
+void gw_config_discovery_req(const struct gw_config *c, struct gw_discovery_req *req);
 
 /* All sections, core then plugins: for the parser and the docs. */
 size_t gw_config_sections(const struct gw_section **out, size_t max);

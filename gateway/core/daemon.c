@@ -1,11 +1,18 @@
 #include "daemon.h"
 #include "config.h"
+#include "hmac_key.h"
 #include "log.h"
 #include "plugin.h"
 #include "../control/audit.h"
+#include "../devices/candidates.h"
 #include "../devices/devices.h"
+#include "../devices/discovery.h"
+#include "../devices/health.h"
 #include "../devices/scheduler.h"
+#include "../store/buffer.h"
 #include "../store/store.h"
+#include "../store/testfeed.h"
+#include "../uplink/uploader.h"
 
 #include <errno.h>
 #include <event2/event.h>
@@ -27,6 +34,11 @@ struct daemon {
 	struct gw_devices *devices;
 	struct gw_plugins plugins;
 	struct gw_scheduler *sched;
+	struct gw_candidates *cands;
+	struct gw_discoverer *disc;
+	struct gw_health *health;
+	struct gw_uplink *uplink;
+	struct gw_testfeed *feed;
 	struct event *sig_term, *sig_int, *sig_hup;
 	int exit_code;
 };
@@ -51,8 +63,21 @@ static void on_stop(evutil_socket_t sig, short what, void *arg)
 	(void)what;
 	gw_notice(SUB, "signal %d: stopping", (int)sig);
 	/* stop collecting first so nothing new arrives while we flush */
+	gw_discoverer_free(d->disc);
+	d->disc = NULL;
+	gw_health_stop(d->health);
 	gw_scheduler_stop(d->sched);
 	event_base_loopexit(d->base, NULL);
+}
+
+/* Fleet health and candidates follow the file (approvals apply at once). */
+static void configure_fleet(struct daemon *d)
+{
+	const struct gw_conf_schedule *sc = d->conf->schedule;
+
+	gw_health_configure(d->health, sc->silent_after_ms);
+	gw_candidates_set_move_after(d->cands, sc->offline_after * sc->interval_ms[0]);
+	gw_candidates_set_rules(d->cands, d->conf->approvals, d->conf->n_approvals);
 }
 
 static void on_reload(evutil_socket_t sig, short what, void *arg)
@@ -81,6 +106,7 @@ static void on_reload(evutil_socket_t sig, short what, void *arg)
 	d->conf = next;
 	apply_log_level(d);
 	gw_devices_sync_config(d->devices, d->conf->devices, d->conf->n_devices);
+	configure_fleet(d);
 	gw_audit("local", "config.reload", d->opts->config_file, "configuration reloaded");
 }
 
@@ -176,6 +202,10 @@ int gw_daemon_run(const struct gw_daemon_opts *o)
 		goto out;
 	}
 	gw_audit_attach(d.store);
+	gw_buffer_configure(d.store, &(struct gw_buffer_opts){.gateway_id = d.conf->gateway->id});
+	if (gw_uplink_new(d.base, d.store, d.conf, &d.uplink) < 0)
+		goto out;
+	d.feed = gw_testfeed_start(d.base, d.store); /* TEST HOOK: only with ECSP_TEST_FEED */
 	if (gw_devices_open(d.store, &d.devices) < 0) {
 		gw_err(SUB, "the managed device list cannot be read");
 		goto out;
@@ -186,8 +216,29 @@ int gw_daemon_run(const struct gw_daemon_opts *o)
 	if (!d.sched)
 		goto out;
 	gw_scheduler_configure(d.sched, d.conf);
+	{
+		/* without its key a job owner is left out, never sent in clear */
+		uint8_t key[GW_HMAC_KEY_LEN];
+		if (gw_hmac_key_load(so.dir, key, &reason) == 0)
+			gw_scheduler_set_user_key(d.sched, key, sizeof(key));
+		else
+			gw_err(SUB, "%s: %s; job owners are not reported", so.dir, reason);
+		memset(key, 0, sizeof(key));
+	}
 	gw_devices_sync_config(d.devices, d.conf->devices, d.conf->n_devices);
 	gw_scheduler_start(d.sched);
+	if (gw_candidates_open(d.store, d.devices, &d.cands) < 0 ||
+	    !(d.disc = gw_discoverer_new(d.base, &d.plugins, d.cands)) ||
+	    !(d.health = gw_health_new(d.base, d.devices, d.store)))
+		goto out;
+	configure_fleet(&d);
+	gw_health_start(d.health);
+	if (d.conf->discovery->start_on_boot) {
+		struct gw_discovery_req req;
+		gw_config_discovery_req(d.conf, &req);
+		if (gw_discoverer_start(d.disc, &req, "config", &reason) < 0)
+			gw_err(SUB, "discovery at start refused: %s", reason);
+	}
 	if (add_signal(&d, &d.sig_term, SIGTERM, on_stop) < 0 ||
 	    add_signal(&d, &d.sig_int, SIGINT, on_stop) < 0 ||
 	    add_signal(&d, &d.sig_hup, SIGHUP, on_reload) < 0)
@@ -200,11 +251,16 @@ int gw_daemon_run(const struct gw_daemon_opts *o)
 
 out:
 	report_start(&report_fd, (char)d.exit_code);
+	gw_discoverer_free(d.disc);
+	gw_health_free(d.health);
 	gw_scheduler_free(d.sched);
 	gw_plugins_stop(&d.plugins);
+	gw_uplink_free(d.uplink);
+	gw_testfeed_stop(d.feed);
 	if (d.store)
 		gw_store_flush(d.store);   /* everything handed over is committed */
 	gw_audit_attach(NULL);
+	gw_candidates_close(d.cands);
 	gw_devices_close(d.devices);
 	gw_store_close(d.store);
 	if (d.sig_term)

@@ -43,6 +43,7 @@ void gw_log_use_syslog(bool on)
 	log_syslog = on;
 }
 
+__attribute__((format(printf, 3, 0)))
 static void log_write(int level, const char *subsys, const char *fmt, va_list ap)
 {
 	char msg[1024];

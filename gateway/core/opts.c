@@ -211,6 +211,7 @@ static int validate_cb(cfg_t *cfg, cfg_opt_t *opt)
  * names, never values, except for "unexpected" tokens, which we do not
  * repeat so that a secret pasted in the wrong place is not echoed.
  */
+__attribute__((format(printf, 2, 0)))
 static void error_cb(cfg_t *cfg, const char *fmt, va_list ap)
 {
 	char msg[256], key[128];

@@ -67,6 +67,8 @@ struct gw_collect {
 	int64_t timeout_ms;           /* per request */
 	unsigned retries;             /* per request */
 	struct gw_devdata *data;      /* the result, created by the core */
+	const uint8_t *user_hash_key; /* per-gateway secret for user_hash (may be NULL) */
+	size_t user_hash_key_len;
 	void *plugin_state;           /* the plugin's own */
 
 	/* core side */
@@ -83,7 +85,65 @@ struct gw_collect {
  */
 void gw_collect_done(struct gw_collect *job, int status);
 
-struct gw_discovery;  /* the discovery issue defines these */
+/*
+ * Discovery as a plugin sees it (the core side: devices/discovery.h). The
+ * core owns a run: ranges, bounds, pacing, progress, candidates. A plugin
+ * sends probes when asked and reports every answer; it reads identification
+ * only (model, serial number, MAC) and nothing else from what answers.
+ * discover() is called with d->step:
+ *   BEGIN      a run starts: prepare plugin_state. A negative return: the
+ *              plugin takes no part (no further call, no done).
+ *   BROADCAST  send the broadcast probes to bcast[] now (the core repeats it).
+ *   PROBE      send unicast probes to targets[] now (the core paced them);
+ *              answers are accepted only from addresses probed in this run
+ *              (or from anywhere after a BROADCAST).
+ *   END        nothing more is asked: wait at most timeout_ms for answers,
+ *              then call gw_discovery_done() once (may be from inside END).
+ *   CANCEL     forget the run at once; neither found nor done follows.
+ * Answers go to gw_discovery_found() from loop callbacks, never from inside
+ * discover(). Pointers in d are valid during the call that carries them.
+ */
+enum gw_discovery_step {
+	GW_DISC_BEGIN = 0,
+	GW_DISC_BROADCAST,
+	GW_DISC_PROBE,
+	GW_DISC_END,
+	GW_DISC_CANCEL,
+};
+
+/* One answer: what a device said it is. Empty strings: not said. */
+struct gw_candidate_info {
+	struct sockaddr_storage addr;      /* the answer's source, never a payload field */
+	socklen_t addrlen;
+	unsigned sources;                  /* enum gw_source bits: who answered */
+	char manufacturer[32];
+	char model[96];
+	char serial[64];
+	char mac[18];                      /* "00:26:ab:01:02:03", lowercase */
+	char hostname[64];
+	bool details_unknown;              /* a device answered in a layout we cannot read */
+};
+
+struct gw_discovery {
+	uint32_t run;                      /* run number, for logs */
+	enum gw_discovery_step step;
+	const struct sockaddr_in *targets; /* PROBE: addresses with the port to use */
+	unsigned n_targets;
+	const struct sockaddr_in *bcast;   /* BROADCAST: with the port to use */
+	unsigned n_bcast;
+	uint16_t port;                     /* host order: where probes go, answers come from */
+	const struct gw_credentials *cred; /* SNMP probes: v1/v2c community */
+	int64_t timeout_ms;                /* END: how long answers are still awaited */
+	void *plugin_state;                /* the plugin's own */
+
+	/* core side */
+	void *core_arg;
+};
+
+void gw_discovery_found(struct gw_discovery *d, const struct gw_candidate_info *info);
+/* The plugin is finished with the run (after END); status 0 or negative errno. */
+void gw_discovery_done(struct gw_discovery *d, int status);
+
 struct gw_operation;
 
 struct gw_plugin {

@@ -1,5 +1,6 @@
 #include "record.h"
 #include "clock.h"
+#include "mpbound.h"
 #include "utf8.h"
 
 #include <inttypes.h>
@@ -80,6 +81,8 @@ static int unpack_top(const void *buf, size_t len, msgpack_unpacked *h, const ms
 
 	if (len == 0 || len > GW_RECORD_MAX_BYTES)
 		return len ? GW_REC_ETOOBIG : GW_REC_EMALFORMED;
+	if (!gw_msgpack_bounded(buf, len))
+		return GW_REC_EMALFORMED;
 	rc = msgpack_unpack_next(h, buf, len, &off);
 	if (rc != MSGPACK_UNPACK_SUCCESS || off != len)
 		return GW_REC_EMALFORMED;

@@ -1,5 +1,6 @@
 #include "device_codec.h"
 #include "../core/devdata_pack.h"
+#include "../core/mpbound.h"
 
 #include <errno.h>
 #include <msgpack.h>
@@ -141,7 +142,8 @@ int gw_device_decode(const void *buf, size_t len, struct gw_device *d)
 
 	memset(d, 0, sizeof(*d));
 	msgpack_unpacked_init(&h);
-	if (msgpack_unpack_next(&h, buf, len, &off) != MSGPACK_UNPACK_SUCCESS || off != len ||
+	if (!gw_msgpack_bounded(buf, len) ||
+	    msgpack_unpack_next(&h, buf, len, &off) != MSGPACK_UNPACK_SUCCESS || off != len ||
 	    h.data.type != MSGPACK_OBJECT_MAP)
 		goto out;
 	for (uint32_t i = 0; i < h.data.via.map.size; i++) {

@@ -24,6 +24,8 @@ struct gw_devices {
 	uint32_t next_id;
 	struct listener listeners[4];
 	unsigned n_listeners;
+	gw_devices_dup_fn dup_fn;
+	void *dup_arg;
 };
 
 const char *gw_identity_name(enum gw_identity i)
@@ -107,6 +109,12 @@ void gw_devices_listen(struct gw_devices *l, gw_devices_listener fn, void *arg)
 {
 	if (l->n_listeners < sizeof(l->listeners) / sizeof(l->listeners[0]))
 		l->listeners[l->n_listeners++] = (struct listener){fn, arg};
+}
+
+void gw_devices_on_duplicate(struct gw_devices *l, gw_devices_dup_fn fn, void *arg)
+{
+	l->dup_fn = fn;
+	l->dup_arg = arg;
 }
 
 /* Persistence: the list changes on the loop, the writer thread stores it. */
@@ -378,6 +386,26 @@ int gw_devices_remove(struct gw_devices *l, uint32_t id, const char *actor)
 	return 0;
 }
 
+/* One printer managed twice (two addresses, two NICs): said once per pair. */
+static void check_duplicate(struct gw_devices *l, struct gw_device *d)
+{
+	const struct gw_device *o = NULL;
+
+	for (unsigned i = 0; i < l->n && !o; i++)
+		if (l->v[i] != d && strcmp(l->v[i]->serial, d->serial) == 0)
+			o = l->v[i];
+	if (o && d->dup_of != o->id && o->dup_of != d->id) {
+		gw_warn(SUB, "%s (%s) and %s (%s) answer with the same serial number %s",
+			d->spec.name, d->spec.address, o->spec.name, o->spec.address, d->serial);
+		gw_audit("gateway", "device.duplicate", d->spec.name,
+			 "serial number %s also answers at %s as %s", d->serial, o->spec.address,
+			 o->spec.name);
+		if (l->dup_fn)
+			l->dup_fn(d, o, l->dup_arg);
+	}
+	d->dup_of = o ? o->id : 0;
+}
+
 void gw_devices_seen(struct gw_devices *l, uint32_t id, const char *serial,
 		     const char *mac, const char *model, int64_t now_ms)
 {
@@ -414,6 +442,8 @@ void gw_devices_seen(struct gw_devices *l, uint32_t id, const char *serial,
 	}
 	if (changed)
 		persist(l, d, false);
+	if (d->serial[0])
+		check_duplicate(l, d);
 }
 
 const struct gw_device *gw_devices_get(const struct gw_devices *l, uint32_t id)

@@ -45,6 +45,7 @@ struct gw_device {
 	char mac[18];
 	char model[96];
 	int64_t added_ms, last_seen_ms;
+	uint32_t dup_of;                   /* another managed device with this serial, 0: none */
 };
 
 struct gw_devices;
@@ -57,6 +58,10 @@ typedef void (*gw_devices_listener)(enum gw_dev_change c, const struct gw_device
 int gw_devices_open(struct gw_store *store, struct gw_devices **out);
 void gw_devices_close(struct gw_devices *l);
 void gw_devices_listen(struct gw_devices *l, gw_devices_listener fn, void *arg);
+/* The same serial number answers at two managed addresses (told once per pair). */
+typedef void (*gw_devices_dup_fn)(const struct gw_device *d, const struct gw_device *other,
+				  void *arg);
+void gw_devices_on_duplicate(struct gw_devices *l, gw_devices_dup_fn fn, void *arg);
 
 /* Validate a spec: 0, or -EINVAL with *reason. */
 int gw_device_spec_check(const struct gw_device_spec *s, const char **reason);

@@ -1,4 +1,5 @@
 #include "scheduler.h"
+#include "events.h"
 #include "../core/clock.h"
 #include "../core/devdata_pack.h"
 #include "../core/log.h"
@@ -24,8 +25,10 @@ struct dstate {
 	struct gw_collect *job;       /* in flight, or NULL */
 	struct gw_plugin_instance *pi;
 	unsigned misses;
+	int64_t due;                  /* when the poll in flight was due (mono ms) */
 	bool offline, on_demand;
 	struct gw_complaint down;
+	struct gw_ev_state ev;        /* what the last polls said, for events */
 };
 
 struct gw_scheduler {
@@ -39,6 +42,12 @@ struct gw_scheduler {
 	bool running;
 	uint64_t rnd;
 	struct gw_sched_stats st;
+	/* capacity counters for the stats line (schedule.stats_interval) */
+	struct event *stats_timer;
+	uint64_t on_time, late;   /* good polls done within / after one interval of due */
+	int64_t late_max_ms;      /* worst (done - due) since the last stats line */
+	uint8_t user_key[64];
+	size_t user_key_len;
 };
 
 static uint64_t rnd_next(struct gw_scheduler *s)
@@ -123,6 +132,31 @@ static void cancel_job(struct dstate *ds)
 	ds->s->st.in_flight--;
 }
 
+/* A change since the last poll: an event record at once (rate-capped in events.c). */
+static void emit_events(struct gw_scheduler *s, struct dstate *ds, const struct gw_device *d,
+			const struct gw_devdata *data, int64_t at_ms)
+{
+	struct gw_event ev[16];
+	unsigned n = gw_events_detect(&ds->ev, data, at_ms, NULL, ev, 16);
+
+	for (unsigned i = 0; i < n; i++) {
+		struct gw_buf body;
+		struct gw_record r;
+
+		gw_buf_init(&body);
+		if (gw_event_pack_body(&ev[i], data, &body) == 0) {
+			r = (struct gw_record){
+				.format = GW_RECORD_FORMAT, .kind = GW_REC_EVENT, .ctype = GW_CT_EVENT,
+				.collected_ms = at_ms, .created_ms = gw_clock_wall_ms(),
+				.device_id = d->id, .body = body.data, .body_len = body.len,
+			};
+			if (gw_buffer_append(s->store, &r, NULL, NULL) == 0)
+				s->st.records++;
+		}
+		gw_buf_release(&body);
+	}
+}
+
 static void emit_snapshot(struct gw_scheduler *s, struct dstate *ds, const struct gw_device *d,
 			  struct gw_devdata *data)
 {
@@ -162,6 +196,7 @@ static void emit_snapshot(struct gw_scheduler *s, struct dstate *ds, const struc
 	if (gw_buffer_append(s->store, &r, NULL, NULL) == 0)
 		s->st.records++;
 	gw_buf_release(&body);
+	emit_events(s, ds, d, data, r.collected_ms);
 }
 
 static void poll_done(struct gw_collect *job, int status)
@@ -180,6 +215,15 @@ static void poll_done(struct gw_collect *job, int status)
 	}
 	if (status == 0) {
 		s->st.polls_ok++;
+		if (!ds->on_demand && !ds->offline) {
+			int64_t lag = now - ds->due;
+			if (lag <= interval_of(s, d, 0))
+				s->on_time++;
+			else
+				s->late++;
+			if (lag > s->late_max_ms)
+				s->late_max_ms = lag;
+		}
 		if (ds->offline) {
 			s->st.offline--;
 			s->st.online++;
@@ -226,6 +270,7 @@ static void start_poll(struct dstate *ds)
 
 	if (!d || ds->job || !s->running)
 		return;
+	ds->due = earliest(ds);
 	for (int p = 0; p < N_PARTS; p++)
 		if (ds->next[p] <= now + DUE_SLACK_MS || ds->on_demand || ds->offline)
 			parts |= 1u << p;
@@ -254,6 +299,8 @@ static void start_poll(struct dstate *ds)
 	job->parts = parts;
 	job->timeout_ms = s->conf->schedule->timeout_ms;
 	job->retries = (unsigned)s->conf->schedule->retries;
+	job->user_hash_key = s->user_key_len ? s->user_key : NULL;
+	job->user_hash_key_len = s->user_key_len;
 	job->done = poll_done;
 	job->core_arg = ds;
 	ds->job = job;
@@ -346,6 +393,47 @@ static void on_change(enum gw_dev_change c, const struct gw_device *d, void *arg
 		track(s, d);
 }
 
+/* The capacity line: cumulative counters, so a reader takes differences. */
+static void on_stats(evutil_socket_t fd, short what, void *arg)
+{
+	struct gw_scheduler *s = arg;
+	struct gw_buf b;
+
+	(void)fd;
+	(void)what;
+	gw_notice(SUB, "stats: devices %u online %u offline %u in_flight %u started %llu "
+		  "ok %llu failed %llu on_time %llu late %llu records %llu late_max_ms %lld",
+		  s->st.devices, s->st.online, s->st.offline, s->st.in_flight,
+		  (unsigned long long)s->st.polls_started, (unsigned long long)s->st.polls_ok,
+		  (unsigned long long)s->st.polls_failed, (unsigned long long)s->on_time,
+		  (unsigned long long)s->late, (unsigned long long)s->st.records,
+		  (long long)s->late_max_ms);
+	s->late_max_ms = 0;
+	for (unsigned i = 0; i < s->plugins->n; i++) {
+		const struct gw_plugin_instance *pi = &s->plugins->v[i];
+
+		if (!pi->p->stats || !pi->ctx)
+			continue;
+		gw_buf_init(&b);
+		pi->p->stats(pi->ctx, &b);
+		if (!b.failed)
+			gw_notice(SUB, "stats %s: {%.*s}", pi->p->name, (int)b.len, (char *)b.data);
+		gw_buf_release(&b);
+	}
+}
+
+static void stats_arm(struct gw_scheduler *s)
+{
+	int64_t every = s->conf ? s->conf->schedule->stats_interval_ms : 0;
+	struct timeval tv = {every / 1000, (every % 1000) * 1000};
+
+	if (!s->stats_timer)
+		return;
+	evtimer_del(s->stats_timer);
+	if (every > 0 && s->running)
+		event_add(s->stats_timer, &tv);
+}
+
 struct gw_scheduler *gw_scheduler_new(struct event_base *base, struct gw_devices *devices,
 				      struct gw_plugins *plugins, struct gw_store *store)
 {
@@ -359,6 +447,10 @@ struct gw_scheduler *gw_scheduler_new(struct event_base *base, struct gw_devices
 	s->store = store;
 	if (getrandom(&s->rnd, sizeof(s->rnd), 0) != sizeof(s->rnd) || !s->rnd)
 		s->rnd = 0x9e3779b97f4a7c15ull;
+	if (base && !(s->stats_timer = event_new(base, -1, EV_PERSIST, on_stats, s))) {
+		free(s);
+		return NULL;
+	}
 	gw_devices_listen(devices, on_change, s);
 	return s;
 }
@@ -374,6 +466,7 @@ void gw_scheduler_configure(struct gw_scheduler *s, const struct gw_config *conf
 		}
 	}
 	s->conf = conf;
+	stats_arm(s);
 }
 
 void gw_scheduler_start(struct gw_scheduler *s)
@@ -383,6 +476,7 @@ void gw_scheduler_start(struct gw_scheduler *s)
 		track(s, gw_devices_at(s->devices, i));
 	for (unsigned i = 0; i < s->n; i++)
 		arm(s->v[i], earliest(s->v[i]));
+	stats_arm(s);
 }
 
 void gw_scheduler_stop(struct gw_scheduler *s)
@@ -390,6 +484,8 @@ void gw_scheduler_stop(struct gw_scheduler *s)
 	if (!s)
 		return;
 	s->running = false;
+	if (s->stats_timer)
+		evtimer_del(s->stats_timer);
 	for (unsigned i = 0; i < s->n; i++) {
 		cancel_job(s->v[i]);
 		evtimer_del(s->v[i]->timer);
@@ -403,6 +499,8 @@ void gw_scheduler_free(struct gw_scheduler *s)
 	gw_scheduler_stop(s);
 	while (s->n)
 		untrack(s, s->v[s->n - 1]->id);
+	if (s->stats_timer)
+		event_free(s->stats_timer);
 	free(s->v);
 	free(s);
 }
@@ -424,4 +522,12 @@ int gw_scheduler_poll_now(struct gw_scheduler *s, uint32_t device_id)
 void gw_scheduler_get_stats(const struct gw_scheduler *s, struct gw_sched_stats *st)
 {
 	*st = s->st;
+}
+
+void gw_scheduler_set_user_key(struct gw_scheduler *s, const uint8_t *key, size_t len)
+{
+	if (len > sizeof(s->user_key))
+		len = sizeof(s->user_key);
+	memcpy(s->user_key, key, len);
+	s->user_key_len = len;
 }

@@ -29,5 +29,7 @@ void gw_scheduler_free(struct gw_scheduler *s);
 /* Poll a device now (a remote "status" operation). */
 int gw_scheduler_poll_now(struct gw_scheduler *s, uint32_t device_id);
 void gw_scheduler_get_stats(const struct gw_scheduler *s, struct gw_sched_stats *st);
+/* The per-gateway secret plugins hash job owners with (copied; len <= 64). */
+void gw_scheduler_set_user_key(struct gw_scheduler *s, const uint8_t *key, size_t len);
 
 #endif

@@ -1,20 +1,204 @@
-#include "buffer.h"
+#include "buffer_int.h"
 #include "../core/log.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define SUB "buffer"
+/* Appends per writer job: a big backlog still commits in bounded steps. */
+#define MAX_PER_JOB 4096
+#define ACCT_WORDS (sizeof(struct acct) / sizeof(uint64_t))
 
-struct append {
+struct pending {
+	struct pending *next;
 	struct gw_record r;
 	gw_store_done_fn done;
 	void *arg;
+	int status;
 	uint8_t body[];
 };
 
+struct append_job {
+	struct gw_store *s;
+	struct pending *list;
+	unsigned n;
+	uint64_t dropped[GW_BUF_CLASSES + 1];
+	uint64_t last_seq;   /* the highest seq this job's transaction used */
+};
+
 static const MDB_val next_seq_key = {8, "next_seq"};
+static const MDB_val acct_key = {4, "acct"};
+
+static const char *const class_names[GW_BUF_CLASSES] = {
+	"unknown_format", "snapshot", "event", "operation", "inventory",
+};
+
+const char *gw_buffer_class_name(int cls)
+{
+	return cls >= 0 && cls < GW_BUF_CLASSES ? class_names[cls] : "unknown_format";
+}
+
+int gw_buffer_class_of(const void *data, size_t len)
+{
+	const uint8_t *p = data;
+	struct gw_record r;
+	msgpack_unpacked h;
+	int cls;
+
+	/* format 1 as gw_record_encode writes it: fixarray(8), 1, kind */
+	if (len >= 3 && p[0] == 0x98 && p[1] == GW_RECORD_FORMAT &&
+	    p[2] >= GW_REC_SNAPSHOT && p[2] <= GW_REC_INVENTORY)
+		return p[2];
+	msgpack_unpacked_init(&h);
+	cls = gw_record_decode(data, len, &r, &h) == GW_REC_OK ? (int)r.kind : GW_BUF_UNKNOWN;
+	msgpack_unpacked_destroy(&h);
+	return cls;
+}
+
+static void state_free(void *p)
+{
+	struct buf_state *b = p;
+	struct pending *q;
+
+	if (!b)
+		return;
+	while ((q = b->head)) {
+		b->head = q->next;
+		free(q);
+	}
+	pthread_mutex_destroy(&b->mu);
+	free(b->drop_log);
+	free(b);
+}
+
+static struct buf_state *state(struct gw_store *s)
+{
+	struct buf_state *b = gw_store_priv(s);
+	MDB_stat st;
+
+	if (b)
+		return b;
+	b = calloc(1, sizeof(*b));
+	if (!b)
+		return NULL;
+	b->drop_log = calloc(1, sizeof(*b->drop_log));
+	if (!b->drop_log) {
+		free(b);
+		return NULL;
+	}
+	pthread_mutex_init(&b->mu, NULL);
+	b->tail = &b->head;
+	snprintf(b->gateway_id, sizeof(b->gateway_id), "unconfigured");
+	b->psize = mdb_env_stat(gw_store_env(s), &st) == 0 ? st.ms_psize : 4096;
+	b->max_bytes = gw_store_get_opts(s)->max_bytes;
+	if (b->max_bytes == 0)
+		b->max_bytes = UINT64_MAX / 4;
+	gw_store_set_priv(s, b, state_free);
+	return b;
+}
+
+int gw_buffer_configure(struct gw_store *s, const struct gw_buffer_opts *o)
+{
+	struct buf_state *b = state(s);
+
+	if (!b)
+		return -ENOMEM;
+	pthread_mutex_lock(&b->mu);
+	if (o->gateway_id)
+		snprintf(b->gateway_id, sizeof(b->gateway_id), "%s", o->gateway_id);
+	pthread_mutex_unlock(&b->mu);
+	return 0;
+}
+
+void gw_buffer_set_listener(struct gw_store *s, gw_buffer_listener_fn fn, void *arg)
+{
+	struct buf_state *b = state(s);
+
+	if (b) {
+		b->listener = fn;
+		b->listener_arg = arg;
+	}
+}
+
+/*
+ * LMDB puts a value that does not fit half a page on overflow pages of its
+ * own; smaller ones share a leaf page (node header, key, value, slot).
+ */
+uint64_t gw_buf_footprint(const struct buf_state *b, size_t len)
+{
+	size_t nodemax = ((b->psize - 16) / 2) & ~(size_t)1;
+
+	if (8 + 8 + len > nodemax)
+		return (uint64_t)((16 + len + b->psize - 1) / b->psize) * b->psize + 8 + 8 + 8 + 2;
+	return 8 + 8 + len + 2;
+}
+
+static void acct_add_db(struct gw_store *s, struct buf_state *b, MDB_txn *txn,
+			enum gw_store_db db, struct acct *a)
+{
+	MDB_cursor *c;
+	MDB_val k, v;
+
+	if (mdb_cursor_open(txn, gw_store_dbi(s, db), &c))
+		return;
+	for (int rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
+	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		uint64_t fp = gw_buf_footprint(b, v.mv_size);
+		if (db == GW_DB_QUARANTINE) {
+			a->q_n++;
+			a->q_bytes += fp;
+		} else {
+			int cls = gw_buffer_class_of(v.mv_data, v.mv_size);
+			a->n[cls]++;
+			a->bytes[cls] += fp;
+		}
+	}
+	mdb_cursor_close(c);
+}
+
+static int acct_read(struct gw_store *s, MDB_txn *txn, struct acct *a)
+{
+	MDB_val k = acct_key, v;
+	uint64_t *w = (uint64_t *)a;
+	int rc;
+
+	memset(a, 0, sizeof(*a));
+	rc = mdb_get(txn, gw_store_dbi(s, GW_DB_META), &k, &v);
+	if (rc)
+		return rc == MDB_NOTFOUND ? 1 : -rc;
+	if (v.mv_size != 8 * ACCT_WORDS)
+		return 1;
+	for (size_t i = 0; i < ACCT_WORDS; i++)
+		w[i] = gw_store_key64_get((const uint8_t *)v.mv_data + 8 * i);
+	return 0;
+}
+
+/* Writer thread. A store without the blob (older, or new) is counted once. */
+int gw_buf_acct_load(struct gw_store *s, MDB_txn *txn, struct acct *a)
+{
+	struct buf_state *b = gw_store_priv(s);
+	int rc = acct_read(s, txn, a);
+
+	if (rc <= 0)
+		return rc;
+	memset(a, 0, sizeof(*a));
+	acct_add_db(s, b, txn, GW_DB_RECORDS, a);
+	acct_add_db(s, b, txn, GW_DB_QUARANTINE, a);
+	return 0;
+}
+
+int gw_buf_acct_save(struct gw_store *s, MDB_txn *txn, const struct acct *a)
+{
+	uint8_t raw[8 * ACCT_WORDS];
+	const uint64_t *w = (const uint64_t *)a;
+	MDB_val k = acct_key, v = {sizeof(raw), raw};
+
+	for (size_t i = 0; i < ACCT_WORDS; i++)
+		gw_store_key64(raw + 8 * i, w[i]);
+	return -mdb_put(txn, gw_store_dbi(s, GW_DB_META), &k, &v, 0);
+}
 
 static int read_next_seq(struct gw_store *s, MDB_txn *txn, uint64_t *seq)
 {
@@ -34,80 +218,445 @@ static int read_next_seq(struct gw_store *s, MDB_txn *txn, uint64_t *seq)
 	return 0;
 }
 
-static int append_write(struct gw_store *s, MDB_txn *txn, void *arg)
+static int write_next_seq(struct gw_store *s, MDB_txn *txn, uint64_t seq)
 {
-	struct append *a = arg;
+	uint8_t nk[8];
+	MDB_val mk = next_seq_key, mv = {8, nk};
+
+	gw_store_key64(nk, seq);
+	return -mdb_put(txn, gw_store_dbi(s, GW_DB_META), &mk, &mv, 0);
+}
+
+int gw_buf_put(struct gw_store *s, struct buf_state *b, MDB_txn *txn, struct acct *a,
+	       struct gw_record *r, uint64_t *next_seq)
+{
 	struct gw_buf enc;
-	uint8_t k[8], nk[8];
-	MDB_val key = {8, k}, val, mk = next_seq_key, mv = {8, nk};
-	uint64_t seq;
+	uint8_t k[8];
+	MDB_val key = {8, k}, val;
 	int rc;
 
-	rc = read_next_seq(s, txn, &seq);
-	if (rc < 0)
-		return rc;
-	a->r.seq = seq;
+	r->seq = *next_seq;
 	gw_buf_init(&enc);
-	rc = gw_record_encode(&a->r, &enc);
-	if (rc < 0) {
+	if (gw_record_encode(r, &enc) < 0) {
 		gw_buf_release(&enc);
-		return -EINVAL;
+		return -E2BIG;
 	}
-	gw_store_key64(k, seq);
+	gw_store_key64(k, r->seq);
 	val = (MDB_val){enc.len, enc.data};
 	rc = mdb_put(txn, gw_store_dbi(s, GW_DB_RECORDS), &key, &val, MDB_APPEND);
+	if (rc == 0) {
+		a->n[r->kind]++;
+		a->bytes[r->kind] += gw_buf_footprint(b, enc.len);
+		(*next_seq)++;
+	}
 	gw_buf_release(&enc);
-	if (rc)
-		return -rc;
-	gw_store_key64(nk, seq + 1);
-	rc = mdb_put(txn, gw_store_dbi(s, GW_DB_META), &mk, &mv, 0);
-	return rc ? -rc : 0;
+	return -rc;
 }
 
-static void append_done(int status, void *arg)
+/* The encoded size without encoding: envelope (at most 8 + 5 + 9 * 3 + 5) and body. */
+static size_t encoded_max(const struct gw_record *r)
 {
-	struct append *a = arg;
-
-	if (status < 0)
-		gw_err(SUB, "a %s record could not be stored: %s",
-		       gw_record_kind_name(a->r.kind), mdb_strerror(-status));
-	if (a->done)
-		a->done(status, a->arg);
-	free(a);
+	return 48 + (r->body_len ? r->body_len : 1);
 }
 
-int gw_buffer_append(struct gw_store *s, const struct gw_record *r,
-		     gw_store_done_fn done, void *arg)
-{
-	struct append *a;
+static int append_write(struct gw_store *s, MDB_txn *txn, void *arg);
+static void append_done(int status, void *arg);
 
-	if (r->body_len > GW_RECORD_MAX_BYTES)
-		return -E2BIG;
-	a = malloc(sizeof(*a) + r->body_len);
-	if (!a)
+/* Under the state's mutex. */
+static int submit_job(struct gw_store *s)
+{
+	struct append_job *j = calloc(1, sizeof(*j));
+
+	if (!j)
 		return -ENOMEM;
-	a->r = *r;
-	memcpy(a->body, r->body, r->body_len);
-	a->r.body = a->body;
-	a->done = done;
-	a->arg = arg;
-	if (gw_store_submit(s, append_write, a, append_done, a) < 0) {
-		free(a);
+	j->s = s;
+	if (gw_store_submit(s, append_write, j, append_done, j) < 0) {
+		free(j);
 		return -ENOMEM;
 	}
 	return 0;
 }
 
+static int append_write(struct gw_store *s, MDB_txn *txn, void *arg)
+{
+	struct append_job *j = arg;
+	struct buf_state *b = gw_store_priv(s);
+	struct acct a;
+	uint64_t seq, before[GW_BUF_CLASSES], q_before;
+	unsigned n = 0;
+	int rc;
+
+	pthread_mutex_lock(&b->mu);
+	j->list = b->head;
+	for (struct pending *p = b->head, *prev = NULL; p; prev = p, p = p->next) {
+		if (n == MAX_PER_JOB) {
+			prev->next = NULL;
+			b->head = p;
+			break;
+		}
+		n++;
+		if (!p->next) {
+			b->head = NULL;
+			b->tail = &b->head;
+		}
+	}
+	j->n = n;
+	/* more than one job's worth waiting: queue the next job at once */
+	b->job_queued = b->head && submit_job(s) == 0;
+	pthread_mutex_unlock(&b->mu);
+
+	rc = gw_buf_acct_load(s, txn, &a);
+	if (rc == 0)
+		rc = read_next_seq(s, txn, &seq);
+	if (rc < 0)
+		return rc;
+	memcpy(before, a.dropped, sizeof(before));
+	q_before = a.q_dropped;
+	for (struct pending *p = j->list; p; p = p->next) {
+		uint64_t fp = gw_buf_footprint(b, encoded_max(&p->r));
+		if (fp > b->max_bytes / 2) {
+			p->status = -E2BIG; /* could never fit beside anything else */
+			continue;
+		}
+		rc = gw_buf_make_room(s, b, txn, &a, fp, &seq);
+		if (rc < 0)
+			break;
+		rc = gw_buf_put(s, b, txn, &a, &p->r, &seq);
+		if (rc < 0)
+			break;
+	}
+	if (rc == 0)
+		rc = write_next_seq(s, txn, seq);
+	if (rc == 0)
+		rc = gw_buf_acct_save(s, txn, &a);
+	if (rc < 0) {
+		b->snap_hint = 0;
+		return rc;
+	}
+	j->last_seq = seq - 1;
+	for (int c = 0; c < GW_BUF_CLASSES; c++)
+		j->dropped[c] = a.dropped[c] - before[c];
+	j->dropped[GW_BUF_CLASSES] = a.q_dropped - q_before;
+	return 0;
+}
+
+static void log_drops(struct buf_state *b, const struct append_job *j)
+{
+	uint64_t total = 0;
+
+	for (int c = 0; c <= GW_BUF_CLASSES; c++)
+		total += j->dropped[c];
+	if (!total)
+		return;
+	gw_complain(b->drop_log, GW_LOG_WARNING, SUB,
+		    "store full (limit %" PRIu64 " bytes): evicted %" PRIu64 " records "
+		    "(snapshots %" PRIu64 ", quarantined %" PRIu64 ", events %" PRIu64
+		    ", operations %" PRIu64 ", inventory %" PRIu64 ", unknown format %" PRIu64
+		    "); the dropped ranges go to the cloud in an event record",
+		    b->max_bytes, total, j->dropped[GW_REC_SNAPSHOT], j->dropped[GW_BUF_CLASSES],
+		    j->dropped[GW_REC_EVENT], j->dropped[GW_REC_OPERATION],
+		    j->dropped[GW_REC_INVENTORY], j->dropped[GW_BUF_UNKNOWN]);
+}
+
+static void append_done(int status, void *arg)
+{
+	struct append_job *j = arg;
+	struct gw_store *s = j->s;
+	struct buf_state *b = s ? gw_store_priv(s) : NULL;
+	unsigned ok = 0;
+
+	if (status < 0 && !j->list && b) {
+		/* the job never ran (no transaction): fail what it was to take */
+		pthread_mutex_lock(&b->mu);
+		j->list = b->head;
+		b->head = NULL;
+		b->tail = &b->head;
+		b->job_queued = false;
+		pthread_mutex_unlock(&b->mu);
+	}
+
+	for (struct pending *p = j->list, *next; p; p = next) {
+		int st = status < 0 ? status : p->status;
+		next = p->next;
+		if (st < 0) {
+			gw_err(SUB, "a %s record could not be stored: %s",
+			       gw_record_kind_name(p->r.kind),
+			       st == -E2BIG ? "larger than half the store" : mdb_strerror(-st));
+			if (b)
+				b->append_failed++;
+		} else {
+			ok++;
+		}
+		if (p->done)
+			p->done(st, p->arg);
+		free(p);
+	}
+	if (b) {
+		b->appended += ok;
+		if (status == 0)
+			log_drops(b, j);
+		if (ok && b->listener)
+			b->listener(ok, j->last_seq, b->listener_arg);
+	}
+	free(j);
+}
+
+int gw_buffer_append(struct gw_store *s, const struct gw_record *r,
+		     gw_store_done_fn done, void *arg)
+{
+	struct buf_state *b = state(s);
+	struct pending *p;
+	int rc = 0;
+
+	if (!b)
+		return -ENOMEM;
+	if (r->body_len > GW_RECORD_MAX_BYTES - 64 || r->kind < GW_REC_SNAPSHOT ||
+	    r->kind > GW_REC_INVENTORY)
+		return r->body_len > GW_RECORD_MAX_BYTES - 64 ? -E2BIG : -EINVAL;
+	p = malloc(sizeof(*p) + r->body_len);
+	if (!p)
+		return -ENOMEM;
+	p->next = NULL;
+	p->r = *r;
+	p->r.format = GW_RECORD_FORMAT;
+	if (r->body_len)
+		memcpy(p->body, r->body, r->body_len);
+	p->r.body = p->body;
+	p->done = done;
+	p->arg = arg;
+	p->status = 0;
+	pthread_mutex_lock(&b->mu);
+	if (!b->job_queued) {
+		rc = submit_job(s);
+		b->job_queued = rc == 0;
+	}
+	if (rc == 0) {
+		*b->tail = p;
+		b->tail = &p->next;
+	}
+	pthread_mutex_unlock(&b->mu);
+	if (rc < 0)
+		free(p);
+	return rc;
+}
+
 void gw_buffer_get_stats(struct gw_store *s, struct gw_buffer_stats *st)
 {
+	struct buf_state *b = state(s);
 	MDB_txn *txn;
 	MDB_stat ms;
+	struct acct a;
 
 	memset(st, 0, sizeof(*st));
+	if (b) {
+		st->appended = b->appended;
+		st->append_failed = b->append_failed;
+		st->max_bytes = b->max_bytes;
+	}
 	if (gw_store_read_begin(s, &txn) < 0)
 		return;
 	if (mdb_stat(txn, gw_store_dbi(s, GW_DB_RECORDS), &ms) == 0)
 		st->records = ms.ms_entries;
 	read_next_seq(s, txn, &st->next_seq);
+	if (acct_read(s, txn, &a) == 0) {
+		for (int c = 0; c < GW_BUF_CLASSES; c++) {
+			st->by_class[c] = a.n[c];
+			st->bytes += a.bytes[c];
+			st->dropped[c] = a.dropped[c];
+		}
+		st->quarantined = a.q_n;
+		st->quarantine_bytes = a.q_bytes;
+		st->quarantined_total = a.quarantined_total;
+		st->dropped_quarantine = a.q_dropped;
+		st->drop_events = a.drop_events;
+		st->acked_total = a.acked_total;
+	}
 	gw_store_read_end(txn);
+}
+
+static int read_db(struct gw_store *s, enum gw_store_db db, uint64_t from, unsigned max,
+		   gw_buffer_visit_fn fn, void *arg)
+{
+	MDB_txn *txn;
+	MDB_cursor *c;
+	MDB_val k, v;
+	uint8_t key[8];
+	int rc, n = 0;
+
+	rc = gw_store_read_begin(s, &txn);
+	if (rc < 0)
+		return rc;
+	rc = mdb_cursor_open(txn, gw_store_dbi(s, db), &c);
+	if (rc) {
+		gw_store_read_end(txn);
+		return -rc;
+	}
+	gw_store_key64(key, from);
+	k = (MDB_val){8, key};
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); rc == 0 && (unsigned)n < max;
+	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		int r;
+		if (k.mv_size != 8)
+			continue;
+		r = fn(gw_store_key64_get(k.mv_data), gw_buffer_class_of(v.mv_data, v.mv_size),
+		       v.mv_data, v.mv_size, arg);
+		if (r < 0) {
+			n = r;
+			break;
+		}
+		if (r > 0)
+			break;
+		n++;
+	}
+	mdb_cursor_close(c);
+	gw_store_read_end(txn);
+	if (rc && rc != MDB_NOTFOUND && n >= 0)
+		return -rc;
+	return n;
+}
+
+int gw_buffer_read(struct gw_store *s, uint64_t from, unsigned max,
+		   gw_buffer_visit_fn fn, void *arg)
+{
+	return read_db(s, GW_DB_RECORDS, from, max, fn, arg);
+}
+
+int gw_buffer_quarantine_read(struct gw_store *s, uint64_t from, unsigned max,
+			      gw_buffer_visit_fn fn, void *arg)
+{
+	return read_db(s, GW_DB_QUARANTINE, from, max, fn, arg);
+}
+
+struct range_job {
+	uint64_t first, last;
+	gw_store_done_fn done;
+	void *arg;
+};
+
+static int ack_write(struct gw_store *s, MDB_txn *txn, void *arg)
+{
+	struct range_job *j = arg;
+	struct buf_state *b = gw_store_priv(s);
+	struct acct a;
+	MDB_cursor *c;
+	MDB_val k, v;
+	uint8_t key[8];
+	int rc;
+
+	rc = gw_buf_acct_load(s, txn, &a);
+	if (rc < 0)
+		return rc;
+	rc = mdb_cursor_open(txn, gw_store_dbi(s, GW_DB_RECORDS), &c);
+	if (rc)
+		return -rc;
+	gw_store_key64(key, j->first);
+	k = (MDB_val){8, key};
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); rc == 0;
+	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		int cls;
+		if (gw_store_key64_get(k.mv_data) > j->last)
+			break;
+		cls = gw_buffer_class_of(v.mv_data, v.mv_size);
+		if (cls == GW_BUF_UNKNOWN)
+			continue; /* never sent, so never accepted: kept */
+		a.n[cls]--;
+		a.bytes[cls] -= gw_buf_footprint(b, v.mv_size);
+		a.acked_total++;
+		rc = mdb_cursor_del(c, 0);
+		if (rc)
+			break;
+	}
+	mdb_cursor_close(c);
+	if (rc && rc != MDB_NOTFOUND)
+		return -rc;
+	return gw_buf_acct_save(s, txn, &a);
+}
+
+static int quarantine_write(struct gw_store *s, MDB_txn *txn, void *arg)
+{
+	struct range_job *j = arg;
+	struct buf_state *b = gw_store_priv(s);
+	struct acct a;
+	uint8_t key[8];
+	MDB_val k = {8, key}, v;
+	uint64_t fp;
+	int rc, cls;
+
+	rc = gw_buf_acct_load(s, txn, &a);
+	if (rc < 0)
+		return rc;
+	gw_store_key64(key, j->first);
+	rc = mdb_get(txn, gw_store_dbi(s, GW_DB_RECORDS), &k, &v);
+	if (rc == MDB_NOTFOUND)
+		return 0; /* evicted meanwhile */
+	if (rc)
+		return -rc;
+	cls = gw_buffer_class_of(v.mv_data, v.mv_size);
+	fp = gw_buf_footprint(b, v.mv_size);
+	rc = mdb_put(txn, gw_store_dbi(s, GW_DB_QUARANTINE), &k, &v, 0);
+	if (rc == 0)
+		rc = mdb_del(txn, gw_store_dbi(s, GW_DB_RECORDS), &k, NULL);
+	if (rc)
+		return -rc;
+	a.n[cls]--;
+	a.bytes[cls] -= fp;
+	a.q_n++;
+	a.q_bytes += fp;
+	a.quarantined_total++;
+	return gw_buf_acct_save(s, txn, &a);
+}
+
+static void range_done(int status, void *arg)
+{
+	struct range_job *j = arg;
+
+	if (status < 0)
+		gw_err(SUB, "records %" PRIu64 "-%" PRIu64 " could not be updated: %s", j->first,
+		       j->last, mdb_strerror(-status));
+	if (j->done)
+		j->done(status, j->arg);
+	free(j);
+}
+
+static int submit_range(struct gw_store *s, gw_store_write_fn fn, uint64_t first,
+			uint64_t last, gw_store_done_fn done, void *arg)
+{
+	struct range_job *j;
+
+	if (!state(s))
+		return -ENOMEM;
+	j = malloc(sizeof(*j));
+	if (!j)
+		return -ENOMEM;
+	*j = (struct range_job){first, last, done, arg};
+	if (gw_store_submit(s, fn, j, range_done, j) < 0) {
+		free(j);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+int gw_buffer_ack(struct gw_store *s, uint64_t first, uint64_t last,
+		  gw_store_done_fn done, void *arg)
+{
+	if (first > last)
+		return -EINVAL;
+	return submit_range(s, ack_write, first, last, done, arg);
+}
+
+void gw_buffer_set_inflight(struct gw_store *s, uint64_t first, uint64_t last)
+{
+	struct buf_state *b = state(s);
+
+	if (!b)
+		return;
+	/* widen first so that the writer never sees a range that is too narrow */
+	atomic_store(&b->inflight_first, 0);
+	atomic_store(&b->inflight_last, first ? last : 0);
+	atomic_store(&b->inflight_first, first);
+}
+
+int gw_buffer_quarantine(struct gw_store *s, uint64_t seq, gw_store_done_fn done, void *arg)
+{
+	return submit_range(s, quarantine_write, seq, seq, done, arg);
 }

@@ -52,8 +52,8 @@ int gw_buffer_append(struct gw_store *s, const struct gw_record *r,
 		     gw_store_done_fn done, void *arg);
 void gw_buffer_get_stats(struct gw_store *s, struct gw_buffer_stats *st);
 
-/* Told on the loop, after each commit, how many records were appended. */
-typedef void (*gw_buffer_listener_fn)(unsigned appended, void *arg);
+/* Told on the loop, after each commit, how many records were appended, up to which seq. */
+typedef void (*gw_buffer_listener_fn)(unsigned appended, uint64_t last_seq, void *arg);
 void gw_buffer_set_listener(struct gw_store *s, gw_buffer_listener_fn fn, void *arg);
 
 /*
@@ -81,6 +81,12 @@ int gw_buffer_quarantine_read(struct gw_store *s, uint64_t from, unsigned max,
  */
 int gw_buffer_ack(struct gw_store *s, uint64_t first, uint64_t last,
 		  gw_store_done_fn done, void *arg);
+/*
+ * The records [first, last] are on their way to the cloud (0, 0: none).
+ * Eviction passes over them, so a record is never both delivered and
+ * reported dropped. Loop thread.
+ */
+void gw_buffer_set_inflight(struct gw_store *s, uint64_t first, uint64_t last);
 /* Move one record the cloud will never accept to the quarantine. */
 int gw_buffer_quarantine(struct gw_store *s, uint64_t seq, gw_store_done_fn done, void *arg);
 

@@ -44,10 +44,15 @@ struct gw_store {
 	struct event *done_ev;
 	struct gw_store_stats stats;
 	int64_t last_sync_ms;
+	bool dirty;                      /* committed since the last sync */
+	uint64_t longest_done_us, longest_submit_us; /* loop thread only */
+	void *priv;
+	void (*priv_free)(void *);
 };
 
 static const char *const db_names[GW_DB_COUNT] = {
 	"meta", "devices", "audit", "records", "quarantine",
+	"candidates",
 };
 
 void gw_store_key64(uint8_t k[8], uint64_t v)
@@ -137,11 +142,38 @@ out_abort:
 	return rc;
 }
 
+static uint64_t elapsed_us(const struct timespec *a)
+{
+	struct timespec b;
+
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	return (uint64_t)((b.tv_sec - a->tv_sec) * 1000000 + (b.tv_nsec - a->tv_nsec) / 1000);
+}
+
+/* Writer thread, without the mutex: force committed pages to the medium. */
+static void sync_now(struct gw_store *s)
+{
+	struct timespec a;
+	uint64_t us;
+
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	mdb_env_sync(s->env, 1);
+	us = elapsed_us(&a);
+	pthread_mutex_lock(&s->mu);
+	s->stats.syncs++;
+	s->stats.fsyncs++;
+	if (us > s->stats.longest_sync_us)
+		s->stats.longest_sync_us = us;
+	pthread_mutex_unlock(&s->mu);
+	s->last_sync_ms = gw_clock_mono_ms();
+	s->dirty = false;
+}
+
 static void run_batch(struct gw_store *s, struct job *batch)
 {
-	int64_t t0 = gw_clock_mono_ms(), now;
-	struct timespec a, b;
+	struct timespec a;
 	MDB_txn *txn;
+	uint64_t us, jobs = 0, failed = 0;
 	int rc;
 
 	rc = mdb_txn_begin(s->env, NULL, 0, &txn);
@@ -160,12 +192,12 @@ static void run_batch(struct gw_store *s, struct job *batch)
 		j->status = j->fn(s, child, j->arg);
 		if (j->status < 0) {
 			mdb_txn_abort(child);
-			s->stats.failed_jobs++;
+			failed++;
 		} else if ((jrc = mdb_txn_commit(child)) != 0) {
 			j->status = -jrc;
-			s->stats.failed_jobs++;
+			failed++;
 		}
-		s->stats.jobs++;
+		jobs++;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &a);
 	if (rc == 0) {
@@ -173,24 +205,29 @@ static void run_batch(struct gw_store *s, struct job *batch)
 		if (rc)
 			gw_err(SUB, "commit failed: %s", mdb_strerror(rc));
 	}
-	clock_gettime(CLOCK_MONOTONIC, &b);
-	uint64_t us = (uint64_t)((b.tv_sec - a.tv_sec) * 1000000 + (b.tv_nsec - a.tv_nsec) / 1000);
+	us = elapsed_us(&a);
+	pthread_mutex_lock(&s->mu);
 	if (us > s->stats.longest_commit_us)
 		s->stats.longest_commit_us = us;
 	s->stats.commits++;
-	if (s->opts.durability == GW_DUR_COMMIT)
+	s->stats.jobs += jobs;
+	s->stats.failed_jobs += failed;
+	if (s->opts.durability == GW_DUR_COMMIT) {
 		s->stats.syncs++;
-	now = gw_clock_mono_ms();
-	if (s->opts.durability == GW_DUR_INTERVAL &&
-	    now - s->last_sync_ms >= s->opts.sync_interval_ms) {
-		mdb_env_sync(s->env, 1);
-		s->stats.syncs++;
-		s->last_sync_ms = now;
+		s->stats.fsyncs += 2; /* data pages, then the meta page */
 	}
-	(void)t0;
+	pthread_mutex_unlock(&s->mu);
+	if (s->opts.durability == GW_DUR_INTERVAL)
+		s->dirty = true;
 	for (struct job *j = batch; j; j = j->next)
 		if (rc && j->status >= 0)
 			j->status = -rc;
+}
+
+static bool sync_due(struct gw_store *s)
+{
+	return s->opts.durability == GW_DUR_INTERVAL && s->dirty &&
+	       gw_clock_mono_ms() - s->last_sync_ms >= s->opts.sync_interval_ms;
 }
 
 static void *writer_main(void *arg)
@@ -202,24 +239,26 @@ static void *writer_main(void *arg)
 	pthread_mutex_lock(&s->mu);
 	for (;;) {
 		while (!s->queue && !s->stopping) {
-			if (s->opts.durability == GW_DUR_INTERVAL) {
+			if (s->opts.durability == GW_DUR_INTERVAL && s->dirty) {
 				/* wake up for the periodic sync */
 				struct timespec ts;
+				int64_t wait = s->last_sync_ms + s->opts.sync_interval_ms -
+					       gw_clock_mono_ms();
+				if (wait < 1)
+					wait = 1;
 				clock_gettime(CLOCK_REALTIME, &ts);
-				ts.tv_sec += s->opts.sync_interval_ms / 1000;
-				ts.tv_nsec += (s->opts.sync_interval_ms % 1000) * 1000000;
+				ts.tv_sec += wait / 1000;
+				ts.tv_nsec += (wait % 1000) * 1000000;
 				if (ts.tv_nsec >= 1000000000) {
 					ts.tv_sec++;
 					ts.tv_nsec -= 1000000000;
 				}
-				if (pthread_cond_timedwait(&s->cond, &s->mu, &ts) == ETIMEDOUT &&
-				    !s->queue) {
-					int64_t now = gw_clock_mono_ms();
-					if (now - s->last_sync_ms >= s->opts.sync_interval_ms) {
-						mdb_env_sync(s->env, 1);
-						s->stats.syncs++;
-						s->last_sync_ms = now;
-					}
+				pthread_cond_timedwait(&s->cond, &s->mu, &ts);
+				if (!s->queue && sync_due(s)) {
+					/* never fsync under the mutex: the loop takes it */
+					pthread_mutex_unlock(&s->mu);
+					sync_now(s);
+					pthread_mutex_lock(&s->mu);
 				}
 			} else {
 				pthread_cond_wait(&s->cond, &s->mu);
@@ -236,24 +275,33 @@ static void *writer_main(void *arg)
 		run_batch(s, batch);
 
 		pthread_mutex_lock(&s->mu);
-		s->busy = false;
 		*s->done_tail = batch;
 		while (batch->next)
 			batch = batch->next;
 		s->done_tail = &batch->next;
-		pthread_cond_broadcast(&s->idle_cond);
 		if (write(s->efd, &one, sizeof(one)) < 0)
 			gw_warn(SUB, "cannot wake the loop");
+		/* acknowledgements go out first; the periodic sync comes after */
+		if (sync_due(s)) {
+			pthread_mutex_unlock(&s->mu);
+			sync_now(s);
+			pthread_mutex_lock(&s->mu);
+		}
+		s->busy = false;
+		pthread_cond_broadcast(&s->idle_cond);
 	}
-	mdb_env_sync(s->env, 1);
 	pthread_mutex_unlock(&s->mu);
+	sync_now(s);
 	return NULL;
 }
 
 static void deliver_done(struct gw_store *s)
 {
 	struct job *list;
+	struct timespec t0;
+	uint64_t us;
 
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	pthread_mutex_lock(&s->mu);
 	list = s->done;
 	s->done = NULL;
@@ -266,6 +314,9 @@ static void deliver_done(struct gw_store *s)
 		free(list);
 		list = next;
 	}
+	us = elapsed_us(&t0);
+	if (us > s->longest_done_us)
+		s->longest_done_us = us;
 }
 
 static void on_done(evutil_socket_t fd, short what, void *arg)
@@ -366,6 +417,8 @@ void gw_store_close(struct gw_store *s)
 		pthread_join(s->writer, NULL);
 		deliver_done(s);
 	}
+	if (s->priv_free)
+		s->priv_free(s->priv);
 	if (s->done_ev)
 		event_free(s->done_ev);
 	if (s->efd >= 0)
@@ -388,15 +441,22 @@ int gw_store_submit(struct gw_store *s, gw_store_write_fn fn, void *arg,
 		    gw_store_done_fn done, void *done_arg)
 {
 	struct job *j = calloc(1, sizeof(*j));
+	struct timespec t0;
+	uint64_t us;
+	bool loop = !pthread_equal(pthread_self(), s->writer);
 
 	if (!j)
 		return -ENOMEM;
 	*j = (struct job){.fn = fn, .arg = arg, .done = done, .done_arg = done_arg};
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	pthread_mutex_lock(&s->mu);
 	*s->queue_tail = j;
 	s->queue_tail = &j->next;
 	pthread_cond_signal(&s->cond);
 	pthread_mutex_unlock(&s->mu);
+	us = elapsed_us(&t0);
+	if (loop && us > s->longest_submit_us)
+		s->longest_submit_us = us;
 	return 0;
 }
 
@@ -409,11 +469,29 @@ void gw_store_flush(struct gw_store *s)
 	deliver_done(s);
 }
 
+const struct gw_store_opts *gw_store_get_opts(const struct gw_store *s)
+{
+	return &s->opts;
+}
+
+void gw_store_set_priv(struct gw_store *s, void *priv, void (*free_fn)(void *))
+{
+	s->priv = priv;
+	s->priv_free = free_fn;
+}
+
+void *gw_store_priv(struct gw_store *s)
+{
+	return s->priv;
+}
+
 void gw_store_get_stats(struct gw_store *s, struct gw_store_stats *st)
 {
 	pthread_mutex_lock(&s->mu);
 	*st = s->stats;
 	pthread_mutex_unlock(&s->mu);
+	st->longest_done_us = s->longest_done_us;
+	st->longest_submit_us = s->longest_submit_us;
 }
 
 int gw_store_read_begin(struct gw_store *s, MDB_txn **txn)

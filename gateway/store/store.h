@@ -31,6 +31,7 @@ enum gw_store_db {
 	GW_DB_AUDIT,      /* u64 key -> JSON line */
 	GW_DB_RECORDS,    /* u64 seq -> record */
 	GW_DB_QUARANTINE, /* u64 seq -> record */
+	GW_DB_CANDIDATES, /* u32 id -> msgpack candidate (devices/candidates.c) */
 	GW_DB_COUNT,
 };
 
@@ -47,6 +48,9 @@ struct gw_store_stats {
 	uint64_t failed_jobs;
 	uint64_t fsyncs;            /* fdatasync calls: LMDB makes 2 per durable commit */
 	uint64_t longest_sync_us;   /* the slowest of them, on the writer thread */
+	/* what commits cost the loop thread: the most it spent at once */
+	uint64_t longest_done_us;   /* delivering completions after one wake-up */
+	uint64_t longest_submit_us; /* queueing one job (waiting for the queue's mutex) */
 };
 
 /* Opens (creating when needed) and locks the state directory. */

@@ -1,0 +1,849 @@
+/*
+ * The uploader's state: at most one batch on the wire ("cur") and the next
+ * one being built meanwhile ("next"), so a backlog drains with the network
+ * and the CPU busy at the same time. One connection, kept alive; one retry
+ * timer; everything else follows from the answer table in gw_uplink_decide.
+ */
+#include "uploader.h"
+#include "batch.h"
+#include "conn.h"
+#include "http.h"
+#include "../core/clock.h"
+#include "../core/log.h"
+#include "../store/buffer.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/utsname.h>
+
+#define SUB "uplink"
+#define STEP 256                      /* records per build step (one read transaction) */
+#define RETRY_AFTER_CAP_MS 3600000    /* the contract's cap */
+#define BACKOFF_BASE_MS 1000
+
+struct gw_uplink {
+	struct event_base *base;
+	struct gw_store *store;
+
+	char host[256], host_hdr[300], target[512];
+	uint16_t port;
+	char gateway_id[72], store_id[17];
+	char *ca_file, *cert_file, *key_file;
+	unsigned batch_records;
+	size_t batch_bytes;
+	int64_t batch_age_ms, timeout_ms, backoff_max_ms, auth_retry_ms;
+	int level;
+	unsigned breaker;
+	struct gw_agent_info agent;
+	char os[72], os_version[96], product[96];
+
+	struct gw_tls_ctx *tls, *proxy_tls;
+	struct gw_proxy *proxy;
+	struct evdns_base *dns;
+
+	struct gw_conn *conn;
+	bool ready, awaiting, reused;
+	unsigned requests_on_conn;
+	struct gw_http_parser *hp;
+	struct evbuffer *req;
+	uint64_t wire_in, wire_out;       /* of connections already gone */
+
+	struct gw_batch slots[2];         /* a z_stream must not move: swap pointers */
+	struct gw_batch *cur, *next;
+	bool cur_sent, rebuild;
+	uint64_t cursor;
+	unsigned cap;
+
+	struct event *retry_ev, *age_ev, *step_ev, *answer_ev;
+	bool waiting;
+	uint64_t known_last;              /* the highest seq the store told us of */
+	uint64_t frontier;                /* where reading for a new batch would go on */
+	int64_t pending_since;            /* records beyond the frontier since then */
+	bool eligible;
+
+	unsigned attempt, refused_row;
+	uint64_t rng;
+	struct gw_uplink_stats st;
+	struct gw_complaint down, auth, alarm;
+};
+
+static void kick(struct gw_uplink *u);
+
+enum gw_uplink_action gw_uplink_decide(int status)
+{
+	switch (status) {
+	case 200: case 201: case 202: case 409:
+		return GW_UP_ACCEPTED;
+	case 400: case 413: case 422:
+		return GW_UP_REFUSED;
+	case 401: case 403:
+		return GW_UP_CREDENTIALS;
+	case 429: case 503:
+		return GW_UP_SLOW_DOWN;
+	default:
+		/* other 5xx, and any status the table does not name */
+		return GW_UP_TRANSIENT;
+	}
+}
+
+const char *gw_uplink_action_name(enum gw_uplink_action a)
+{
+	switch (a) {
+	case GW_UP_ACCEPTED: return "accepted";
+	case GW_UP_REFUSED: return "refused";
+	case GW_UP_CREDENTIALS: return "credentials refused";
+	case GW_UP_SLOW_DOWN: return "slow down";
+	case GW_UP_TRANSIENT: return "transient";
+	}
+	return "?";
+}
+
+static uint64_t rnd(struct gw_uplink *u)
+{
+	/* xorshift64*: jitter only, nothing secret */
+	u->rng ^= u->rng >> 12;
+	u->rng ^= u->rng << 25;
+	u->rng ^= u->rng >> 27;
+	return u->rng * 0x2545f4914f6cdd1dull;
+}
+
+/* Exponential back-off with full jitter: uniform in [0, min(cap, base * 2^n)). */
+static int64_t backoff_ms(struct gw_uplink *u)
+{
+	int64_t ceil = BACKOFF_BASE_MS << (u->attempt < 20 ? u->attempt : 20);
+
+	if (ceil > u->backoff_max_ms)
+		ceil = u->backoff_max_ms;
+	u->attempt++;
+	return 50 + (int64_t)(rnd(u) % (uint64_t)ceil);
+}
+
+static void set_error(struct gw_uplink *u, const char *why)
+{
+	snprintf(u->st.last_error, sizeof(u->st.last_error), "%.250s", why);
+}
+
+static void add_wire(struct gw_uplink *u)
+{
+	struct gw_conn_stats cs;
+
+	if (!u->conn)
+		return;
+	gw_conn_get_stats(u->conn, &cs);
+	u->wire_in += cs.wire_in;
+	u->wire_out += cs.wire_out;
+}
+
+static void drop_conn(struct gw_uplink *u)
+{
+	add_wire(u);
+	gw_conn_free(u->conn);
+	u->conn = NULL;
+	u->ready = u->awaiting = false;
+	u->requests_on_conn = 0;
+	if (u->answer_ev)
+		evtimer_del(u->answer_ev);
+}
+
+/* Nothing is sent until the timer fires; the batch on the wire is built again. */
+static void retry_later(struct gw_uplink *u, int64_t ms)
+{
+	struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
+
+	gw_batch_clear(u->next);
+	/* built before the wait: read again, for eviction may have taken some */
+	if (u->cur->active && (u->cur_sent || u->cur->complete))
+		u->rebuild = true;
+	u->cur_sent = false;
+	gw_buffer_set_inflight(u->store, 0, 0);
+	u->waiting = true;
+	u->st.next_attempt_ms = gw_clock_mono_ms() + ms;
+	evtimer_add(u->retry_ev, &tv);
+}
+
+static void on_retry(evutil_socket_t fd, short what, void *arg)
+{
+	struct gw_uplink *u = arg;
+
+	(void)fd;
+	(void)what;
+	u->waiting = false;
+	u->st.next_attempt_ms = 0;
+	kick(u);
+}
+
+static void quarantine_bad(struct gw_uplink *u, struct gw_batch *b)
+{
+	for (unsigned i = 0; i < b->n_bad; i++) {
+		gw_warn(SUB, "record %" PRIu64 " cannot be written as JSON: moved to the quarantine",
+			b->bad[i]);
+		gw_buffer_quarantine(u->store, b->bad[i], NULL, NULL);
+		u->st.quarantined++;
+	}
+	b->n_bad = 0;
+}
+
+static bool eligible(struct gw_uplink *u)
+{
+	return u->eligible ||
+	       (u->pending_since && u->known_last >= u->frontier &&
+		gw_clock_mono_ms() - u->pending_since >= u->batch_age_ms);
+}
+
+static void arm_age(struct gw_uplink *u)
+{
+	struct timeval tv = {u->batch_age_ms / 1000, (u->batch_age_ms % 1000) * 1000};
+
+	u->pending_since = gw_clock_mono_ms();
+	evtimer_add(u->age_ev, &tv);
+}
+
+/* A batch just finished building: settle what its read taught us. */
+static void built(struct gw_uplink *u, struct gw_batch *b)
+{
+	quarantine_bad(u, b);
+	if (b->resume > u->frontier)
+		u->frontier = b->resume;
+	if (b->full) {
+		u->eligible = true; /* more records wait beyond this batch */
+		return;
+	}
+	/* the read found the end of the data: the age rule decides from here */
+	u->eligible = false;
+	if (u->known_last < u->frontier)
+		u->pending_since = 0;
+	else if (!u->pending_since)
+		arm_age(u);
+}
+
+static void on_step(evutil_socket_t fd, short what, void *arg)
+{
+	struct gw_uplink *u = arg;
+	struct gw_batch *b = u->cur->active && !u->cur->complete ? u->cur
+			     : u->next->active && !u->next->complete ? u->next : NULL;
+	int rc;
+
+	(void)fd;
+	(void)what;
+	if (!b)
+		return;
+	rc = gw_batch_step(b, u->store, &u->agent, STEP);
+	if (rc < 0) {
+		gw_err(SUB, "cannot read the store for a batch: %s", strerror(-rc));
+		gw_batch_clear(b);
+		retry_later(u, backoff_ms(u));
+		return;
+	}
+	if (rc == 1)
+		built(u, b);
+	kick(u);
+}
+
+static void on_ready(struct gw_conn *c, void *arg)
+{
+	struct gw_uplink *u = arg;
+
+	u->ready = true;
+	if (u->st.connect_failures || u->attempt)
+		gw_notice(SUB, "connected: %s", gw_conn_describe(c));
+	else
+		gw_info(SUB, "connected: %s", gw_conn_describe(c));
+	u->st.connected = true;
+	kick(u);
+}
+
+static void transient(struct gw_uplink *u, const char *why)
+{
+	int64_t ms = backoff_ms(u);
+
+	u->st.transient++;
+	set_error(u, why);
+	gw_complain(&u->down, GW_LOG_WARNING, SUB,
+		    "cannot upload: %s; the records wait in the store, next attempt in %.1f s",
+		    why, (double)ms / 1000);
+	retry_later(u, ms);
+}
+
+static void on_closed(struct gw_conn *c, int err, const char *reason, void *arg)
+{
+	struct gw_uplink *u = arg;
+	bool was_ready = u->ready, was_awaiting = u->awaiting, reused = u->reused;
+
+	(void)c;
+	(void)err;
+	drop_conn(u);
+	u->st.connected = false;
+	if (was_awaiting && reused) {
+		/* a kept-alive connection the cloud had just closed: one fresh try */
+		gw_debug(SUB, "kept-alive connection closed under the request (%s); resending",
+			 reason);
+		retry_later(u, 0);
+	} else if (was_awaiting || !was_ready) {
+		if (!was_ready)
+			u->st.connect_failures++;
+		transient(u, reason);
+	} else {
+		gw_debug(SUB, "idle connection closed: %s", reason);
+	}
+	kick(u);
+}
+
+static void accepted(struct gw_uplink *u, int status)
+{
+	struct gw_batch *tmp;
+
+	gw_buffer_ack(u->store, u->cur->first, u->cur->last, NULL, NULL);
+	u->st.batches_accepted++;
+	u->st.records_accepted += u->cur->n;
+	u->st.json_bytes += u->cur->json_bytes;
+	gw_debug(SUB, "records %" PRIu64 "-%" PRIu64 " (%u) accepted: HTTP %d", u->cur->first,
+		 u->cur->last, u->cur->n, status);
+	if (u->refused_row >= u->breaker)
+		gw_notice(SUB, "the cloud accepts records again: quarantining resumes");
+	u->refused_row = 0;
+	u->st.breaker_open = false;
+	u->st.auth_fault = false;
+	u->attempt = 0;
+	gw_complaint_clear(&u->down, SUB, "the cloud accepts records again");
+	gw_complaint_clear(&u->auth, SUB, "the cloud accepts the gateway's credentials again");
+	if (u->cap < u->batch_records)
+		u->cap = u->cap * 2 < u->batch_records ? u->cap * 2 : u->batch_records;
+	u->cursor = u->cur->resume;
+	/* the next batch, built meanwhile, is now the current one */
+	tmp = u->cur;
+	u->cur = u->next;
+	u->next = tmp;
+	gw_batch_clear(u->next);
+	u->cur_sent = false;
+}
+
+/* The start of an answer's body, fit for one log line. */
+static const char *body_text(const struct gw_http_response *r, char *buf, size_t len)
+{
+	char raw[200];
+	size_t n = 0;
+
+	/* collapse the whitespace of pretty-printed JSON */
+	for (const char *p = r->body; *p && n < sizeof(raw) - 1; p++)
+		if (!(*p == '\n' || *p == '\r' || (*p == ' ' && n && raw[n - 1] == ' ')))
+			raw[n++] = *p;
+	return gw_log_escape(buf, len, raw, n);
+}
+
+static void refused(struct gw_uplink *u, const struct gw_http_response *r)
+{
+	char body[300];
+
+	u->st.refused++;
+	gw_batch_clear(u->next);
+	if (u->cur->n > 1) {
+		/* halve until the record the cloud refuses stands alone */
+		u->cap = (u->cur->n + 1) / 2;
+		u->st.splits++;
+		gw_info(SUB, "records %" PRIu64 "-%" PRIu64 " refused (HTTP %d: %s): splitting",
+			u->cur->first, u->cur->last, r->status, body_text(r, body, sizeof(body)));
+		gw_batch_begin(u->cur, u->cur->first, UINT64_MAX, u->cap, u->batch_bytes, u->level);
+		u->cur_sent = false;
+		return;
+	}
+	if (u->refused_row >= u->breaker) {
+		/* a systematic refusal: the gateway, not the data, is wrong */
+		u->st.breaker_open = true;
+		set_error(u, "the cloud refuses every record: quarantining stopped");
+		gw_complain(&u->alarm, GW_LOG_ERROR, SUB,
+			    "ALARM: the cloud refused %u records in a row (last: HTTP %d: %s); "
+			    "quarantining has stopped and the records wait in the store: the "
+			    "gateway, not the data, is probably wrong", u->refused_row, r->status,
+			    body_text(r, body, sizeof(body)));
+		retry_later(u, u->auth_retry_ms);
+		return;
+	}
+	gw_warn(SUB, "record %" PRIu64 " refused (HTTP %d: %s): moved to the quarantine",
+		u->cur->first, r->status, body_text(r, body, sizeof(body)));
+	gw_buffer_quarantine(u->store, u->cur->first, NULL, NULL);
+	u->st.quarantined++;
+	u->refused_row++;
+	u->cursor = u->cur->resume;
+	gw_batch_clear(u->cur);
+	u->cur_sent = false;
+}
+
+static void on_answer(struct gw_uplink *u, const struct gw_http_response *r)
+{
+	enum gw_uplink_action a = gw_uplink_decide(r->status);
+	char why[320], body[300];
+	int64_t ms;
+
+	evtimer_del(u->answer_ev);
+	u->awaiting = false;
+	u->reused = false;
+	u->st.last_status = r->status;
+	switch (a) {
+	case GW_UP_ACCEPTED:
+		accepted(u, r->status);
+		break;
+	case GW_UP_REFUSED:
+		refused(u, r);
+		break;
+	case GW_UP_CREDENTIALS:
+		u->st.credential_refusals++;
+		u->st.auth_fault = true;
+		snprintf(why, sizeof(why), "the cloud refused the gateway's credentials (HTTP %d: "
+			 "%.200s)", r->status, body_text(r, body, sizeof(body)));
+		set_error(u, why);
+		gw_complain(&u->auth, GW_LOG_ERROR, SUB, "%s; the records wait in the store, "
+			    "next attempt in %lld s", why, (long long)(u->auth_retry_ms / 1000));
+		retry_later(u, u->auth_retry_ms);
+		break;
+	case GW_UP_SLOW_DOWN:
+		u->st.slow_downs++;
+		ms = r->retry_after[0] ? gw_http_retry_after_ms(r->retry_after, gw_clock_wall_ms(),
+							       RETRY_AFTER_CAP_MS) : -1;
+		if (ms < 0)
+			ms = backoff_ms(u);
+		snprintf(why, sizeof(why), "the cloud asks to slow down (HTTP %d, Retry-After: %s)",
+			 r->status, r->retry_after[0] ? r->retry_after : "none");
+		set_error(u, why);
+		gw_complain(&u->down, GW_LOG_WARNING, SUB, "%s: next attempt in %.1f s", why,
+			    (double)ms / 1000);
+		retry_later(u, ms);
+		break;
+	case GW_UP_TRANSIENT:
+		snprintf(why, sizeof(why), "HTTP %d from the cloud", r->status);
+		transient(u, why);
+		break;
+	}
+	if (!r->keep_alive)
+		drop_conn(u);
+}
+
+static void on_readable(struct gw_conn *c, void *arg)
+{
+	struct gw_uplink *u = arg;
+	int rc;
+
+	if (!u->awaiting) {
+		drop_conn(u);
+		transient(u, "the cloud sent data nobody asked for");
+		kick(u);
+		return;
+	}
+	rc = gw_http_parser_feed(u->hp, gw_conn_input(c));
+	if (rc < 0) {
+		char why[200];
+		snprintf(why, sizeof(why), "%s", gw_http_parser_reason(u->hp));
+		drop_conn(u);
+		transient(u, why);
+	} else if (rc > 0) {
+		on_answer(u, gw_http_parser_response(u->hp));
+	}
+	kick(u);
+}
+
+static void on_answer_timeout(evutil_socket_t fd, short what, void *arg)
+{
+	struct gw_uplink *u = arg;
+	char why[96];
+
+	(void)fd;
+	(void)what;
+	snprintf(why, sizeof(why), "no answer within %lld ms", (long long)u->timeout_ms);
+	drop_conn(u);
+	transient(u, why);
+	kick(u);
+}
+
+static int load_tls(struct gw_uplink *u)
+{
+	struct gw_tls_ctx_opts o = {u->ca_file, u->cert_file, u->key_file};
+	char reason[300];
+
+	if (u->tls)
+		return 0;
+	u->tls = gw_tls_ctx_new(&o, reason, sizeof(reason));
+	if (!u->tls) {
+		set_error(u, reason);
+		gw_complain(&u->auth, GW_LOG_ERROR, SUB, "%s; the records wait in the store",
+			    reason);
+		return -1;
+	}
+	if (u->proxy && u->proxy->tls && !u->proxy_tls) {
+		o = (struct gw_tls_ctx_opts){u->proxy->ca_file ? u->proxy->ca_file : u->ca_file,
+					     NULL, NULL};
+		u->proxy_tls = gw_tls_ctx_new(&o, reason, sizeof(reason));
+		if (!u->proxy_tls) {
+			set_error(u, reason);
+			gw_complain(&u->auth, GW_LOG_ERROR, SUB, "TLS to the proxy: %s", reason);
+			gw_tls_ctx_free(u->tls);
+			u->tls = NULL;
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static void connect_now(struct gw_uplink *u)
+{
+	static const struct gw_conn_cbs cbs = {on_ready, on_readable, on_closed};
+	struct gw_conn_opts o = {
+		.host = u->host, .port = u->port, .tls = u->tls, .proxy = u->proxy,
+		.proxy_tls = u->proxy_tls, .dns = u->dns, .timeout_ms = u->timeout_ms,
+	};
+
+	if (load_tls(u) < 0) {
+		retry_later(u, u->auth_retry_ms);
+		return;
+	}
+	o.tls = u->tls;
+	o.proxy_tls = u->proxy_tls;
+	u->conn = gw_conn_new(u->base, &o, &cbs, u);
+	if (!u->conn || gw_conn_start(u->conn) < 0) {
+		gw_conn_free(u->conn);
+		u->conn = NULL;
+		transient(u, "cannot start a connection");
+		return;
+	}
+	u->st.connects++;
+}
+
+static void send_cur(struct gw_uplink *u)
+{
+	char key[200], len[24];
+	struct gw_http_header h[6];
+	size_t n = 0;
+	struct timeval tv = {u->timeout_ms / 1000, (u->timeout_ms % 1000) * 1000};
+
+	snprintf(key, sizeof(key), "%s:%s:%" PRIu64 "-%" PRIu64, u->gateway_id, u->store_id,
+		 u->cur->first, u->cur->last);
+	snprintf(len, sizeof(len), "%zu", evbuffer_get_length(u->cur->body));
+	h[n++] = (struct gw_http_header){"Content-Type", "application/json"};
+	if (u->level > 0)
+		h[n++] = (struct gw_http_header){"Content-Encoding", "gzip"};
+	h[n++] = (struct gw_http_header){"Idempotency-Key", key};
+	h[n++] = (struct gw_http_header){"User-Agent", "ecsp-gateway/" GW_VERSION};
+	h[n++] = (struct gw_http_header){"Content-Length", len};
+	u->st.body_bytes += evbuffer_get_length(u->cur->body);
+	if (gw_http_write_request(u->req, "POST", u->target, u->host_hdr, h, n, NULL, 0) < 0 ||
+	    evbuffer_add_buffer(u->req, u->cur->body) < 0 || gw_conn_write(u->conn, u->req) < 0) {
+		evbuffer_drain(u->req, evbuffer_get_length(u->req));
+		drop_conn(u);
+		transient(u, "cannot write the request");
+		return;
+	}
+	u->st.requests++;
+	u->reused = u->requests_on_conn++ > 0;
+	u->awaiting = true;
+	u->cur_sent = true;
+	gw_http_parser_reset(u->hp, false);
+	evtimer_add(u->answer_ev, &tv);
+}
+
+static void begin(struct gw_uplink *u, struct gw_batch *b, uint64_t from)
+{
+	if (gw_batch_begin(b, from, UINT64_MAX, u->cap, u->batch_bytes, u->level) < 0)
+		gw_err(SUB, "out of memory for a batch");
+}
+
+/*
+ * The next build step runs after the loop has polled for I/O once more (a
+ * zero timeout, not event_active, which would run it before any I/O).
+ */
+static void schedule_step(struct gw_uplink *u)
+{
+	static const struct timeval now = {0, 0};
+
+	if (!evtimer_pending(u->step_ev, NULL))
+		evtimer_add(u->step_ev, &now);
+}
+
+/*
+ * Tell the store which records are being read or are on the wire, so that
+ * eviction passes over them: while a batch is being built, everything from
+ * where it began; once built, exactly its range.
+ */
+static void publish_inflight(struct gw_uplink *u)
+{
+	uint64_t first = 0, last = 0;
+
+	if (!u->waiting && u->cur->active) {
+		first = u->cur->complete ? u->cur->first : u->cur->from;
+		last = u->cur->complete ? u->cur->last : UINT64_MAX;
+		if (u->next->active)
+			last = u->next->complete ? u->next->last : UINT64_MAX;
+		if (first == 0)
+			first = 1;
+	}
+	gw_buffer_set_inflight(u->store, first, last);
+}
+
+static void kick_inner(struct gw_uplink *u);
+
+/* Decide what to do next; called after anything happened. */
+static void kick(struct gw_uplink *u)
+{
+	kick_inner(u);
+	publish_inflight(u);
+}
+
+static void kick_inner(struct gw_uplink *u)
+{
+	if (u->waiting)
+		return;
+	if (u->rebuild) {
+		/* the same records again, so the Idempotency-Key stays the same */
+		u->rebuild = false;
+		if (gw_batch_begin(u->cur, u->cur->first, u->cur->last, UINT32_MAX, SIZE_MAX,
+				   u->level) < 0)
+			return;
+	}
+	if (!u->cur->active) {
+		if (!eligible(u))
+			return;
+		begin(u, u->cur, u->cursor);
+	}
+	if (!u->cur->complete) {
+		schedule_step(u);
+		return;
+	}
+	if (u->cur->n == 0) {
+		u->cursor = u->cur->resume;
+		gw_batch_clear(u->cur);
+		if (eligible(u))
+			kick_inner(u);
+		return;
+	}
+	if (!u->cur_sent) {
+		if (!u->conn) {
+			connect_now(u);
+			return;
+		}
+		if (!u->ready)
+			return;
+		send_cur(u);
+		if (!u->cur_sent)
+			return;
+	}
+	/* while the cloud reads this one, build the next */
+	if (u->cur->full && !u->next->active)
+		begin(u, u->next, u->cur->resume);
+	if (u->next->active && !u->next->complete)
+		schedule_step(u);
+}
+
+static void on_appended(unsigned n, uint64_t last_seq, void *arg)
+{
+	struct gw_uplink *u = arg;
+
+	(void)n;
+	if (last_seq > u->known_last)
+		u->known_last = last_seq;
+	if (u->known_last < u->frontier)
+		return; /* read already */
+	if (!u->pending_since)
+		arm_age(u);
+	if (u->known_last - u->frontier + 1 >= u->batch_records)
+		u->eligible = true;
+	kick(u);
+}
+
+static void on_age(evutil_socket_t fd, short what, void *arg)
+{
+	struct gw_uplink *u = arg;
+
+	(void)fd;
+	(void)what;
+	/* the loop's timer clock may run a hair ahead of ours: the timer decides */
+	if (u->pending_since && u->known_last >= u->frontier)
+		u->eligible = true;
+	kick(u);
+}
+
+static int parse_base_url(struct gw_uplink *u, const char *url)
+{
+	const char *h = url + 8, *end, *colon, *path;
+	size_t hl;
+
+	if (strncmp(url, "https://", 8) != 0)
+		return -EINVAL;
+	path = h + strcspn(h, "/");
+	end = path;
+	u->port = 443;
+	if (*h == '[') {
+		const char *close = memchr(h, ']', (size_t)(end - h));
+		if (!close)
+			return -EINVAL;
+		hl = (size_t)(close - h - 1);
+		memcpy(u->host, h + 1, hl < sizeof(u->host) ? hl : 0);
+		colon = close[1] == ':' ? close + 1 : NULL;
+	} else {
+		colon = memchr(h, ':', (size_t)(end - h));
+		hl = (size_t)((colon ? colon : end) - h);
+		if (hl >= sizeof(u->host))
+			return -EINVAL;
+		memcpy(u->host, h, hl);
+	}
+	if (hl == 0 || hl >= sizeof(u->host))
+		return -EINVAL;
+	u->host[hl] = '\0';
+	if (colon) {
+		char *e;
+		long p = strtol(colon + 1, &e, 10);
+		if (e != end || p < 1 || p > 65535)
+			return -EINVAL;
+		u->port = (uint16_t)p;
+	}
+	snprintf(u->host_hdr, sizeof(u->host_hdr), strchr(u->host, ':') ? "[%s]" : "%s", u->host);
+	if (u->port != 443)
+		snprintf(u->host_hdr + strlen(u->host_hdr), sizeof(u->host_hdr) - strlen(u->host_hdr),
+			 ":%u", (unsigned)u->port);
+	hl = strlen(path);
+	while (hl && path[hl - 1] == '/')
+		hl--;
+	snprintf(u->target, sizeof(u->target), "%.*s/v1/gateways/%s/batches", (int)hl, path,
+		 u->gateway_id);
+	return 0;
+}
+
+static void agent_info(struct gw_uplink *u)
+{
+	struct utsname un;
+	FILE *f;
+
+	if (uname(&un) == 0) {
+		snprintf(u->os, sizeof(u->os), "%s", un.sysname);
+		snprintf(u->os_version, sizeof(u->os_version), "%.64s", un.release);
+	}
+	/* the board's name where the platform tells it */
+	f = fopen("/proc/device-tree/model", "r");
+	if (!f)
+		f = fopen("/sys/class/dmi/id/product_name", "r");
+	if (f) {
+		if (fgets(u->product, sizeof(u->product), f))
+			u->product[strcspn(u->product, "\n")] = '\0';
+		fclose(f);
+	}
+	u->agent = (struct gw_agent_info){u->gateway_id, u->store_id, GW_VERSION, u->os,
+					  u->os_version, u->product};
+}
+
+int gw_uplink_new(struct event_base *base, struct gw_store *store, const struct gw_config *conf,
+		  struct gw_uplink **out)
+{
+	const struct gw_conf_uplink *c = conf->uplink;
+	struct gw_uplink *u;
+	char reason[300];
+	int rc;
+
+	*out = NULL;
+	if (!c->enabled)
+		return 0;
+	u = calloc(1, sizeof(*u));
+	if (!u)
+		return -ENOMEM;
+	u->base = base;
+	u->store = store;
+	snprintf(u->gateway_id, sizeof(u->gateway_id), "%s", conf->gateway->id);
+	snprintf(u->store_id, sizeof(u->store_id), "%s", gw_store_id(store));
+	if (parse_base_url(u, c->base_url) < 0) {
+		gw_err(SUB, "uplink.base_url %s: cannot be used", c->base_url);
+		free(u);
+		return -EINVAL;
+	}
+	u->ca_file = c->ca_file ? strdup(c->ca_file) : NULL;
+	u->cert_file = c->cert_file ? strdup(c->cert_file) : NULL;
+	u->key_file = c->key_file ? strdup(c->key_file) : NULL;
+	u->batch_records = (unsigned)c->batch_records;
+	u->cap = u->batch_records;
+	u->batch_bytes = c->batch_bytes;
+	u->batch_age_ms = c->batch_age_ms;
+	u->timeout_ms = c->timeout_ms;
+	u->backoff_max_ms = c->backoff_max_ms;
+	u->auth_retry_ms = c->auth_retry_ms;
+	u->level = c->compression == 0 ? (int)c->compression_level : 0;
+	u->breaker = (unsigned)c->quarantine_breaker;
+	agent_info(u);
+	if (getrandom(&u->rng, sizeof(u->rng), 0) != sizeof(u->rng) || !u->rng)
+		u->rng = 0x9e3779b97f4a7c15ull ^ (uint64_t)gw_clock_mono_ms();
+	u->cur = &u->slots[0];
+	u->next = &u->slots[1];
+	gw_batch_init(u->cur);
+	gw_batch_init(u->next);
+	rc = gw_proxy_load(conf->proxy, &u->proxy, reason, sizeof(reason));
+	if (rc < 0) {
+		/* a proxy that cannot work must not silently become a direct connection */
+		gw_err(SUB, "%s", reason);
+		gw_uplink_free(u);
+		return rc;
+	}
+	u->dns = evdns_base_new(base, EVDNS_BASE_INITIALIZE_NAMESERVERS |
+				      EVDNS_BASE_DISABLE_WHEN_INACTIVE);
+	u->hp = gw_http_parser_new(false);
+	u->req = evbuffer_new();
+	u->retry_ev = evtimer_new(base, on_retry, u);
+	u->age_ev = evtimer_new(base, on_age, u);
+	u->answer_ev = evtimer_new(base, on_answer_timeout, u);
+	u->step_ev = evtimer_new(base, on_step, u);
+	if (!u->dns || !u->hp || !u->req || !u->retry_ev || !u->age_ev || !u->answer_ev ||
+	    !u->step_ev) {
+		gw_uplink_free(u);
+		return -ENOMEM;
+	}
+	gw_buffer_set_listener(store, on_appended, u);
+	u->eligible = true; /* whatever waits from before goes at once */
+	u->frontier = 1;    /* sequence numbers start at 1 */
+	gw_notice(SUB, "uploading to https://%s%s as %s (store %s)%s%s%s", u->host_hdr, u->target,
+		  u->gateway_id, u->store_id, u->proxy ? " through the proxy " : "",
+		  u->proxy ? u->proxy->host : "",
+		  u->proxy && u->proxy->from_env ? " (from https_proxy)" : "");
+	load_tls(u);
+	*out = u;
+	kick(u);
+	return 0;
+}
+
+void gw_uplink_free(struct gw_uplink *u)
+{
+	if (!u)
+		return;
+	gw_buffer_set_listener(u->store, NULL, NULL);
+	gw_buffer_set_inflight(u->store, 0, 0);
+	drop_conn(u);
+	gw_batch_release(&u->slots[0]);
+	gw_batch_release(&u->slots[1]);
+	if (u->retry_ev)
+		event_free(u->retry_ev);
+	if (u->age_ev)
+		event_free(u->age_ev);
+	if (u->answer_ev)
+		event_free(u->answer_ev);
+	if (u->step_ev)
+		event_free(u->step_ev);
+	if (u->req)
+		evbuffer_free(u->req);
+	gw_http_parser_free(u->hp);
+	if (u->dns)
+		evdns_base_free(u->dns, 0);
+	gw_tls_ctx_free(u->tls);
+	gw_tls_ctx_free(u->proxy_tls);
+	gw_tls_cleanup();
+	gw_proxy_free(u->proxy);
+	free(u->ca_file);
+	free(u->cert_file);
+	free(u->key_file);
+	free(u);
+}
+
+void gw_uplink_get_stats(const struct gw_uplink *u, struct gw_uplink_stats *st)
+{
+	struct gw_conn_stats cs = {0};
+
+	*st = u->st;
+	if (u->conn)
+		gw_conn_get_stats(u->conn, &cs);
+	st->wire_in = u->wire_in + cs.wire_in;
+	st->wire_out = u->wire_out + cs.wire_out;
+}

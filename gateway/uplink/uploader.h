@@ -1,0 +1,54 @@
+/*
+ * The uploader: records leave the store in batches, in sequence order, over
+ * one persistent HTTPS connection, and are deleted only once the cloud has
+ * accepted them. What every answer means is decided in one place,
+ * gw_uplink_decide(), after the contract's answer table; nothing is ever
+ * dropped because of an answer.
+ */
+#ifndef GW_UPLOADER_H
+#define GW_UPLOADER_H
+
+#include "../core/config.h"
+#include "../store/store.h"
+
+#include <event2/event.h>
+
+enum gw_uplink_action {
+	GW_UP_ACCEPTED,      /* 200, 201, 202, 409: delete the batch */
+	GW_UP_REFUSED,       /* 400, 413, 422: split; a single record goes to the quarantine */
+	GW_UP_CREDENTIALS,   /* 401, 403: keep, retry slowly, show the fault */
+	GW_UP_SLOW_DOWN,     /* 429, 503: wait as Retry-After says, else back off */
+	GW_UP_TRANSIENT,     /* anything else: back off with full jitter */
+};
+
+/* The answer table. */
+enum gw_uplink_action gw_uplink_decide(int status);
+const char *gw_uplink_action_name(enum gw_uplink_action a);
+
+struct gw_uplink_stats {
+	bool connected, breaker_open, auth_fault;
+	uint64_t requests, batches_accepted, records_accepted;
+	uint64_t refused, quarantined, splits;
+	uint64_t transient, slow_downs, credential_refusals;
+	uint64_t wire_out, wire_in;          /* below TLS, all connections */
+	uint64_t json_bytes, body_bytes;     /* of accepted batches */
+	uint64_t connects, connect_failures;
+	int last_status;
+	int64_t next_attempt_ms;             /* monotonic; 0: none planned */
+	char last_error[256];
+};
+
+struct gw_uplink;
+
+/*
+ * Start uploading (when uplink.enabled). *out stays NULL when disabled. A
+ * setting that cannot work yet (a missing certificate file) is reported
+ * and retried later; only a bad base URL refuses to start.
+ */
+int gw_uplink_new(struct event_base *base, struct gw_store *store, const struct gw_config *conf,
+		  struct gw_uplink **out);
+/* Stop at once; unacknowledged batches are sent again next time. Accepts NULL. */
+void gw_uplink_free(struct gw_uplink *u);
+void gw_uplink_get_stats(const struct gw_uplink *u, struct gw_uplink_stats *st);
+
+#endif

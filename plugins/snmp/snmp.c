@@ -1,0 +1,471 @@
+/*
+ * The SNMP plugin: collects from managed printers over SNMP v1, v2c and v3.
+ *
+ * A poll identifies the device with one GET, then reads what the profiles
+ * plan for the parts that are due (walks and GETs, in parallel up to the
+ * device's in-flight limit), and fills the device object from everything it
+ * read. Retries across polls, offline handling and records belong to the
+ * core; this file only runs one poll at a time per device.
+ */
+#include "charset.h"
+#include "client.h"
+#include "mib.h"
+#include "profile.h"
+#include "vbset.h"
+#include "walk.h"
+#include "core/clock.h"
+#include "core/log.h"
+#include "core/plugin.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SUB "snmp"
+#define MAX_GET 32
+
+struct snmp_conf {
+	long window;
+	long per_device;
+	long max_repetitions;
+	long walk_max;
+	int64_t budget_ms;
+	bool epson;
+	long max_jobs;
+};
+
+#define O(f) offsetof(struct snmp_conf, f)
+static const struct gw_opt snmp_opts[] = {
+	{"window", GW_OPT_INT, "256", O(window),
+	 "SNMP requests in flight over all devices.", .min = 1, .max = 4096},
+	{"per_device", GW_OPT_INT, "2", O(per_device),
+	 "SNMP requests in flight to one device; old printers fall over under bursts.",
+	 .min = 1, .max = 16},
+	{"max_repetitions", GW_OPT_INT, "10", O(max_repetitions),
+	 "GETBULK max-repetitions of table walks (halved when a device answers tooBig).",
+	 .min = 1, .max = 100},
+	{"walk_max", GW_OPT_INT, "2000", O(walk_max),
+	 "Most varbinds one table walk takes before it stops.", .min = 10, .max = 100000},
+	{"poll_budget", GW_OPT_DURATION, "30s", O(budget_ms),
+	 "Longest time one poll of one device may take, retries included.", .min = 1000,
+	 .max = 600000},
+	{"epson", GW_OPT_BOOL, "true", O(epson),
+	 "Read Epson printers' private status (ST2) and EPSON-CTRL answers as well."},
+	{"max_jobs", GW_OPT_INT, "32", O(max_jobs),
+	 "Most job-history entries in one snapshot.", .min = 0, .max = GW_DD_MAX_JOBS},
+	{0},
+};
+
+static const struct gw_section snmp_section = {
+	"snmp", "The SNMP collector: how hard it may press the network and the printers.",
+	snmp_opts, sizeof(struct snmp_conf), 0, NULL,
+};
+
+struct dev_log {
+	uint32_t id;
+	struct gw_complaint c;
+};
+
+struct ctx {
+	struct event_base *base;
+	struct snmp_conf conf;
+	struct gw_snmp_client *client;
+	uint64_t polls, polls_ok, polls_failed, epson_polls;
+	struct dev_log *logs;
+	unsigned n_logs;
+};
+
+struct poll;
+
+struct walk_slot {
+	struct poll *p;
+	struct gw_snmp_walk *w;
+};
+
+struct getter {
+	struct poll *p;
+	struct gw_oid oids[MAX_GET];
+	unsigned n;
+	bool ident;
+	bool in_flight;
+};
+
+struct poll {
+	struct ctx *ctx;
+	struct gw_collect *job;
+	struct gw_snmp_session *s;
+	struct gw_vbset vs;
+	unsigned pending;
+	bool epson_enterprise, finished;
+	struct walk_slot slots[GW_PLAN_MAX];
+	unsigned n_slots;
+	struct getter gets[2];          /* identity, then the plan's GETs */
+	char ip[INET6_ADDRSTRLEN];
+};
+
+static struct gw_complaint *dev_log(struct ctx *c, uint32_t id)
+{
+	struct dev_log *v;
+
+	for (unsigned i = 0; i < c->n_logs; i++)
+		if (c->logs[i].id == id)
+			return &c->logs[i].c;
+	v = realloc(c->logs, (c->n_logs + 1) * sizeof(*v));
+	if (!v)
+		return NULL;
+	c->logs = v;
+	v[c->n_logs] = (struct dev_log){.id = id};
+	return &v[c->n_logs++].c;
+}
+
+static void poll_free(struct poll *p)
+{
+	gw_snmp_session_free(p->s);  /* drops requests in flight: no callback follows */
+	for (unsigned i = 0; i < p->n_slots; i++)
+		if (p->slots[i].w)
+			gw_snmp_walk_cancel(p->slots[i].w);
+	gw_vbset_release(&p->vs);
+	free(p);
+}
+
+static void finish(struct poll *p, int status)
+{
+	struct gw_collect *job = p->job;
+	struct ctx *c = p->ctx;
+	const char *why = gw_snmp_session_auth_error(p->s);
+	struct gw_complaint *log = dev_log(c, job->device_id);
+
+	if (p->finished)
+		return;
+	p->finished = true;
+	if (status == 0) {
+		struct gw_fill_ctx fc = {
+			.parts = job->parts,
+			.user_key = job->user_hash_key,
+			.user_key_len = job->user_hash_key_len,
+			.polled_ip = p->ip[0] ? p->ip : NULL,
+			.max_jobs = (unsigned)c->conf.max_jobs,
+		};
+
+		gw_vbset_sort(&p->vs);
+		job->data->acquired_ms = gw_clock_wall_ms();
+		if (c->conf.epson && gw_profile_is_epson(&p->vs)) {
+			/* Epson first: its model and serial sources are the finer ones */
+			gw_printer_fill(&p->vs, &fc, job->data);
+			gw_epson_fill(&p->vs, &fc, job->data);
+			c->epson_polls++;
+		} else {
+			gw_printer_fill(&p->vs, &fc, job->data);
+		}
+		c->polls_ok++;
+		if (log)
+			gw_complaint_clear(log, SUB, "%s: answering SNMP again", job->device_name);
+	} else {
+		c->polls_failed++;
+		if (log && status == -EACCES)
+			gw_complain(log, GW_LOG_WARNING, SUB, "%s: SNMP credentials \"%s\" refused: %s",
+				    job->device_name, job->cred->name ? job->cred->name : "?",
+				    why ? why : "access denied");
+	}
+	job->plugin_state = NULL;
+	poll_free(p);
+	gw_collect_done(job, status);
+}
+
+static void one_done(struct poll *p)
+{
+	if (--p->pending == 0)
+		finish(p, 0);
+}
+
+/* ---- walks ---- */
+
+static void on_walk_vb(void *arg, const struct gw_oid *oid, const struct gw_snmp_vb *vb)
+{
+	struct walk_slot *ws = arg;
+
+	if (gw_profile_keep(oid))
+		gw_vbset_add(&ws->p->vs, oid, vb);
+}
+
+static void on_walk_done(void *arg, int status)
+{
+	struct walk_slot *ws = arg;
+	struct poll *p = ws->p;
+
+	ws->w = NULL;
+	if (status == -EACCES || (status == -ETIMEDOUT && !gw_snmp_session_answered(p->s))) {
+		finish(p, status);
+		return;
+	}
+	one_done(p);
+}
+
+static void start_walk(struct poll *p, const struct gw_oid *root)
+{
+	struct walk_slot *ws;
+	int err = 0;
+
+	if (p->n_slots >= GW_PLAN_MAX)
+		return;
+	ws = &p->slots[p->n_slots++];
+	ws->p = p;
+	ws->w = gw_snmp_walk_start(p->s, root, (unsigned)p->ctx->conf.walk_max,
+				   (unsigned)p->ctx->conf.max_repetitions, on_walk_vb, on_walk_done,
+				   ws, &err);
+	if (ws->w)
+		p->pending++;
+	else
+		p->n_slots--;
+}
+
+/* ---- GETs ---- */
+
+static void plan_round(struct poll *p);
+static void on_get(void *arg, int status, const struct gw_snmp_pdu *pdu);
+
+static int send_get(struct getter *g)
+{
+	g->in_flight = gw_snmp_request(g->p->s, GW_PDU_GET, g->oids, g->n, 0, 0, on_get, g) == 0;
+	return g->in_flight ? 0 : -EIO;
+}
+
+static void on_get(void *arg, int status, const struct gw_snmp_pdu *pdu)
+{
+	struct getter *g = arg;
+	struct poll *p = g->p;
+	struct gw_oid o;
+
+	g->in_flight = false;
+	if (status < 0) {
+		/* without the identity there is nothing to report */
+		if (g->ident || status == -EACCES || !gw_snmp_session_answered(p->s))
+			finish(p, status);
+		else
+			one_done(p);
+		return;
+	}
+	if (pdu->err_status == GW_SNMP_NO_SUCH_NAME && pdu->err_index >= 1 &&
+	    (unsigned)pdu->err_index <= g->n && g->n > 1) {
+		/* SNMPv1 refuses the whole GET for one missing object: drop it, ask again */
+		unsigned k = (unsigned)pdu->err_index - 1;
+
+		memmove(&g->oids[k], &g->oids[k + 1], (g->n - k - 1) * sizeof(g->oids[0]));
+		g->n--;
+		if (send_get(g) == 0)
+			return;
+	} else if (pdu->err_status == GW_SNMP_NO_ERROR) {
+		for (unsigned i = 0; i < pdu->n_vb; i++)
+			if (gw_snmp_vb_oid(&pdu->vb[i], &o) == 0 && gw_profile_keep(&o))
+				gw_vbset_add(&p->vs, &o, &pdu->vb[i]);
+	}
+	if (g->ident) {
+		plan_round(p);
+		return;
+	}
+	one_done(p);
+}
+
+static void plan_round(struct poll *p)
+{
+	struct gw_plan *plan = calloc(1, sizeof(*plan));
+	struct getter *g = &p->gets[1];
+
+	if (!plan) {
+		finish(p, -ENOMEM);
+		return;
+	}
+	gw_vbset_sort(&p->vs);
+	if (!gw_vbset_get(&p->vs, GW_ARCS(MIB_SYS_OBJECT_ID), NULL, 0) &&
+	    !gw_vbset_get(&p->vs, GW_ARCS(MIB_SYS_DESCR), NULL, 0))
+		gw_debug(SUB, "%s: no system group; reading on", p->job->device_name);
+	gw_printer_plan(plan, p->job->parts);
+	p->epson_enterprise = gw_profile_epson_enterprise(&p->vs) || gw_profile_is_epson(&p->vs);
+	if (p->ctx->conf.epson && p->epson_enterprise)
+		gw_epson_plan(plan, p->job->parts);
+	/* the walks hold one slot each in pending; the GETs one for all */
+	p->pending = 1;
+	for (unsigned i = 0; i < plan->n_walks; i++)
+		start_walk(p, &plan->walks[i]);
+	g->p = p;
+	g->n = 0;
+	for (unsigned i = 0; i < plan->n_gets && g->n < MAX_GET; i++)
+		g->oids[g->n++] = plan->gets[i];
+	free(plan);
+	if (g->n && send_get(g) == 0)
+		p->pending++;
+	one_done(p);
+}
+
+/* ---- the plugin ---- */
+
+static int snmp_init(struct event_base *base, const void *conf, void **out)
+{
+	struct ctx *c = calloc(1, sizeof(*c));
+	struct gw_snmp_client_opts o;
+
+	if (!c)
+		return -ENOMEM;
+	c->base = base;
+	c->conf = *(const struct snmp_conf *)conf;
+	o = (struct gw_snmp_client_opts){
+		.window = (unsigned)c->conf.window,
+		.per_device = (unsigned)c->conf.per_device,
+	};
+	c->client = gw_snmp_client_new(base, &o);
+	if (!c->client) {
+		free(c);
+		return -ENOMEM;
+	}
+	*out = c;
+	return 0;
+}
+
+static void snmp_destroy(void *arg)
+{
+	struct ctx *c = arg;
+
+	if (!c)
+		return;
+	gw_snmp_client_free(c->client);
+	gw_charset_cleanup();
+	free(c->logs);
+	free(c);
+}
+
+static int snmp_reconfigure(void *arg, const void *conf)
+{
+	struct ctx *c = arg;
+	const struct snmp_conf *n = conf;
+
+	/* window and per-device limits belong to the client: a restart changes them */
+	c->conf.max_repetitions = n->max_repetitions;
+	c->conf.walk_max = n->walk_max;
+	c->conf.budget_ms = n->budget_ms;
+	c->conf.epson = n->epson;
+	c->conf.max_jobs = n->max_jobs;
+	return 0;
+}
+
+static int snmp_collect(void *arg, struct gw_collect *job)
+{
+	struct ctx *c = arg;
+	struct poll *p = calloc(1, sizeof(*p));
+	struct gw_snmp_session_opts so;
+	struct gw_plan *ident;
+	struct getter *g;
+
+	if (!p)
+		return -ENOMEM;
+	p->ctx = c;
+	p->job = job;
+	gw_vbset_init(&p->vs);
+	if (job->addr.ss_family == AF_INET)
+		inet_ntop(AF_INET, &((struct sockaddr_in *)&job->addr)->sin_addr, p->ip,
+			  sizeof(p->ip));
+	else if (job->addr.ss_family == AF_INET6)
+		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&job->addr)->sin6_addr, p->ip,
+			  sizeof(p->ip));
+	so = (struct gw_snmp_session_opts){
+		.addr = (const struct sockaddr *)&job->addr,
+		.addrlen = job->addrlen,
+		.cred = job->cred,
+		.timeout_ms = job->timeout_ms,
+		.retries = job->retries,
+		.budget_ms = c->conf.budget_ms,
+		.name = job->device_name,
+	};
+	p->s = gw_snmp_session_new(c->client, &so);
+	if (!p->s) {
+		free(p);
+		return -EINVAL;
+	}
+	if (gw_snmp_session_auth_error(p->s)) {
+		struct gw_complaint *log = dev_log(c, job->device_id);
+
+		if (log)
+			gw_complain(log, GW_LOG_ERROR, SUB, "%s: credentials \"%s\": %s",
+				    job->device_name, job->cred->name ? job->cred->name : "?",
+				    gw_snmp_session_auth_error(p->s));
+		poll_free(p);
+		return -EACCES;
+	}
+	ident = calloc(1, sizeof(*ident));
+	if (!ident) {
+		poll_free(p);
+		return -ENOMEM;
+	}
+	gw_profile_ident_plan(ident, gw_snmp_session_version(p->s) == GW_SNMP_V1);
+	g = &p->gets[0];
+	g->p = p;
+	g->ident = true;
+	for (unsigned i = 0; i < ident->n_gets && g->n < MAX_GET; i++)
+		g->oids[g->n++] = ident->gets[i];
+	free(ident);
+	if (send_get(g) < 0) {
+		poll_free(p);
+		return -EIO;
+	}
+	c->polls++;
+	job->plugin_state = p;
+	return 0;
+}
+
+static void snmp_cancel(void *arg, struct gw_collect *job)
+{
+	struct poll *p = job->plugin_state;
+
+	(void)arg;
+	if (!p)
+		return;
+	job->plugin_state = NULL;
+	poll_free(p);
+}
+
+static void snmp_stats(void *arg, struct gw_buf *json)
+{
+	struct ctx *c = arg;
+	struct gw_snmp_stats st;
+	struct gw_walk_stats ws;
+
+	gw_snmp_client_stats(c->client, &st);
+	gw_snmp_walk_stats(&ws);
+	gw_buf_printf(json,
+		      "\"polls\": %llu, \"polls_ok\": %llu, \"polls_failed\": %llu, "
+		      "\"epson_polls\": %llu, \"requests\": %llu, \"sent\": %llu, "
+		      "\"retries\": %llu, \"answers\": %llu, \"timeouts\": %llu, "
+		      "\"dropped_unsolicited\": %llu, \"dropped_spoofed\": %llu, "
+		      "\"dropped_malformed\": %llu, \"dropped_mismatch\": %llu, "
+		      "\"dropped_auth\": %llu, \"v1_fallbacks\": %llu, \"key_stretches\": %llu, "
+		      "\"walks\": %llu, \"walks_capped\": %llu, \"walks_non_increasing\": %llu, "
+		      "\"in_flight\": %u, \"queued\": %u",
+		      (unsigned long long)c->polls, (unsigned long long)c->polls_ok,
+		      (unsigned long long)c->polls_failed, (unsigned long long)c->epson_polls,
+		      (unsigned long long)st.requests, (unsigned long long)st.sent,
+		      (unsigned long long)st.retries, (unsigned long long)st.answers,
+		      (unsigned long long)st.timeouts, (unsigned long long)st.dropped_unsolicited,
+		      (unsigned long long)st.dropped_spoofed,
+		      (unsigned long long)st.dropped_malformed,
+		      (unsigned long long)st.dropped_mismatch, (unsigned long long)st.dropped_auth,
+		      (unsigned long long)st.v1_fallbacks, (unsigned long long)st.key_stretches,
+		      (unsigned long long)ws.walks, (unsigned long long)ws.capped,
+		      (unsigned long long)ws.non_increasing, st.in_flight, st.queued);
+}
+
+const struct gw_plugin gw_plugin_snmp = {
+	.abi = GW_PLUGIN_ABI,
+	.name = "snmp",
+	.description = "Printers over SNMP v1/v2c/v3: Printer-MIB, Host Resources, Epson ST2",
+	.roles = GW_ROLE_COLLECT,
+	.config = &snmp_section,
+	.init = snmp_init,
+	.destroy = snmp_destroy,
+	.reconfigure = snmp_reconfigure,
+	.collect = snmp_collect,
+	.cancel = snmp_cancel,
+	.stats = snmp_stats,
+};

@@ -106,8 +106,8 @@ static const struct gw_opt uplink_opts[] = {
 	{"compression", GW_OPT_ENUM, "gzip", O(struct gw_conf_uplink, compression),
 	 "Content-Encoding of uploads.", .choices = compressions},
 	{"compression_level", GW_OPT_INT, "1", O(struct gw_conf_uplink, compression_level),
-	 "gzip level: 1 is fast and already shrinks printer JSON about ninefold; higher "
-	 "levels gain a little more for several times the CPU.", .min = 1, .max = 9},
+	 "gzip level: 1 is fast and already shrinks printer JSON about ninefold; 6 about "
+	 "twelvefold, for several times the CPU.", .min = 1, .max = 9},
 	{"timeout", GW_OPT_DURATION, "30s", O(struct gw_conf_uplink, timeout_ms),
 	 "Connect and answer timeout.", .min = 1000, .max = 600000},
 	{"backoff_max", GW_OPT_DURATION, "5m", O(struct gw_conf_uplink, backoff_max_ms),

@@ -77,6 +77,7 @@ static void configure_fleet(struct daemon *d)
 
 	gw_health_configure(d->health, sc->silent_after_ms);
 	gw_candidates_set_move_after(d->cands, sc->offline_after * sc->interval_ms[0]);
+	gw_candidates_set_poll_port(d->cands, (uint16_t)d->conf->discovery->snmp_port);
 	gw_candidates_set_rules(d->cands, d->conf->approvals, d->conf->n_approvals);
 }
 

@@ -31,6 +31,7 @@ struct gw_candidates {
 	unsigned n, cap;
 	uint32_t next_id;
 	int64_t move_after_ms;
+	uint16_t poll_port;           /* SNMP port approved devices are polled on */
 	int64_t opened_ms;            /* wall clock */
 	struct gw_approve_rule *rules;
 	unsigned n_rules;
@@ -232,6 +233,11 @@ void gw_candidates_close(struct gw_candidates *c)
 	free(c->v);
 	free(c->rules);
 	free(c);
+}
+
+void gw_candidates_set_poll_port(struct gw_candidates *c, uint16_t port)
+{
+	c->poll_port = port;
 }
 
 void gw_candidates_set_move_after(struct gw_candidates *c, int64_t ms)
@@ -646,6 +652,7 @@ int gw_candidates_approve(struct gw_candidates *c, uint32_t id, const char *name
 	snprintf(spec.name, sizeof(spec.name), "%s", name);
 	snprintf(spec.address, sizeof(spec.address), "%s", x->ip);
 	snprintf(spec.credentials, sizeof(spec.credentials), "%s", credentials);
+	spec.port = c->poll_port;
 	rc = gw_devices_add(c->devices, &spec, origin, actor, &did, reason);
 	if (rc < 0) {
 		gw_audit(actor, "candidate.approve_refused", name, "candidate %u at %s: %s", id,

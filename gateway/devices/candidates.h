@@ -79,6 +79,8 @@ void gw_candidates_close(struct gw_candidates *c);
  * reported as answering at two addresses. Default 5 minutes.
  */
 void gw_candidates_set_move_after(struct gw_candidates *c, int64_t ms);
+/* The SNMP port an approved candidate is polled on: the one it was found on. */
+void gw_candidates_set_poll_port(struct gw_candidates *c, uint16_t port);
 /*
  * Approvals from the configuration file (copied). Each is applied at once
  * to the candidates that match, and later to candidates as they are found;

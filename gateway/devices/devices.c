@@ -17,10 +17,28 @@ struct listener {
 	void *arg;
 };
 
+/*
+ * Lookups by name, address and serial number go through hash indexes, so
+ * adding a device, or learning its identity at every poll, costs the same
+ * with 50,000 devices as with 5. Each index is open addressing over device
+ * ids (4 bytes a slot; the id finds the device by binary search). A serial
+ * number can be shared (one printer managed at two addresses): the serial
+ * index keeps every holder.
+ */
+enum { IX_NAME, IX_ADDR, IX_SERIAL, IX_COUNT };
+#define IX_EMPTY 0u
+#define IX_GONE UINT32_MAX        /* a deleted slot: probing goes on past it */
+
+struct index {
+	uint32_t *slot;
+	unsigned cap, used;           /* used counts live and deleted slots */
+};
+
 struct gw_devices {
 	struct gw_store *store;
 	struct gw_device **v;     /* sorted by id */
 	unsigned n, cap;
+	struct index ix[IX_COUNT];
 	uint32_t next_id;
 	struct listener listeners[4];
 	unsigned n_listeners;
@@ -182,6 +200,166 @@ err:
 	gw_err(SUB, "device %u could not be queued for saving", d->id);
 }
 
+static int find_pos(const struct gw_devices *l, uint32_t id)
+{
+	unsigned lo = 0, hi = l->n;
+
+	while (lo < hi) {
+		unsigned mid = (lo + hi) / 2;
+		if (l->v[mid]->id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < l->n && l->v[lo]->id == id ? (int)lo : -1;
+}
+
+/* ---- hash indexes ---- */
+
+static uint32_t fnv(const void *p, size_t n)
+{
+	const uint8_t *b = p;
+	uint32_t h = 2166136261u;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ b[i]) * 16777619u;
+	return h;
+}
+
+static bool ix_skip(int kind, const struct gw_device *d)
+{
+	return kind == IX_SERIAL && !d->serial[0];
+}
+
+static uint32_t ix_hash(int kind, const struct gw_device *d)
+{
+	switch (kind) {
+	case IX_NAME: return fnv(d->spec.name, strlen(d->spec.name));
+	case IX_ADDR: return fnv(&d->addr, d->addrlen);
+	default: return fnv(d->serial, strlen(d->serial));
+	}
+}
+
+static int ix_grow(struct gw_devices *l, int kind)
+{
+	struct index *ix = &l->ix[kind];
+	unsigned cap = 64;
+	uint32_t *slot;
+
+	while (cap < 2 * l->n + 64)
+		cap *= 2;
+	slot = calloc(cap, sizeof(*slot));
+	if (!slot)
+		return -ENOMEM;
+	free(ix->slot);
+	*ix = (struct index){.slot = slot, .cap = cap};
+	for (unsigned i = 0; i < l->n; i++) {
+		const struct gw_device *d = l->v[i];
+		unsigned h;
+
+		if (ix_skip(kind, d))
+			continue;
+		for (h = ix_hash(kind, d) & (cap - 1); slot[h] != IX_EMPTY; h = (h + 1) & (cap - 1))
+			;
+		slot[h] = d->id;
+		ix->used++;
+	}
+	return 0;
+}
+
+/* Index d (already in l->v). On failure the index is rebuilt without it: lookups miss. */
+static void ix_add(struct gw_devices *l, int kind, const struct gw_device *d)
+{
+	struct index *ix = &l->ix[kind];
+	unsigned h;
+
+	if (ix_skip(kind, d))
+		return;
+	if ((ix->used + 1) * 4 >= ix->cap * 3) {
+		if (ix_grow(l, kind) == 0)
+			return; /* the rebuild took every device in l->v, d too */
+		gw_err(SUB, "out of memory: device lookups may miss");
+		return;
+	}
+	for (h = ix_hash(kind, d) & (ix->cap - 1);
+	     ix->slot[h] != IX_EMPTY && ix->slot[h] != IX_GONE; h = (h + 1) & (ix->cap - 1))
+		;
+	if (ix->slot[h] == IX_EMPTY)
+		ix->used++;
+	ix->slot[h] = d->id;
+}
+
+/* Forget d under the key it has now. */
+static void ix_del(struct gw_devices *l, int kind, const struct gw_device *d)
+{
+	struct index *ix = &l->ix[kind];
+
+	if (!ix->cap || ix_skip(kind, d))
+		return;
+	for (unsigned h = ix_hash(kind, d) & (ix->cap - 1); ix->slot[h] != IX_EMPTY;
+	     h = (h + 1) & (ix->cap - 1)) {
+		if (ix->slot[h] == d->id) {
+			ix->slot[h] = IX_GONE;
+			return;
+		}
+	}
+}
+
+static void ix_add_all(struct gw_devices *l, const struct gw_device *d)
+{
+	for (int k = 0; k < IX_COUNT; k++)
+		ix_add(l, k, d);
+}
+
+static void ix_del_all(struct gw_devices *l, const struct gw_device *d)
+{
+	for (int k = 0; k < IX_COUNT; k++)
+		ix_del(l, k, d);
+}
+
+/*
+ * The device with the lowest id whose key equals the probe's (a device
+ * built only for its key fields), other than `not`.
+ */
+static const struct gw_device *ix_find(const struct gw_devices *l, int kind,
+				       const struct gw_device *probe,
+				       bool (*same)(const struct gw_device *,
+						    const struct gw_device *),
+				       const struct gw_device *not)
+{
+	const struct index *ix = &l->ix[kind];
+	const struct gw_device *best = NULL;
+
+	if (!ix->cap || ix_skip(kind, probe))
+		return NULL;
+	for (unsigned h = ix_hash(kind, probe) & (ix->cap - 1); ix->slot[h] != IX_EMPTY;
+	     h = (h + 1) & (ix->cap - 1)) {
+		int pos;
+
+		if (ix->slot[h] == IX_GONE || (best && ix->slot[h] > best->id))
+			continue;
+		pos = find_pos(l, ix->slot[h]);
+		if (pos >= 0 && l->v[pos] != not && same(l->v[pos], probe))
+			best = l->v[pos];
+	}
+	return best;
+}
+
+static bool same_name(const struct gw_device *a, const struct gw_device *b)
+{
+	return strcmp(a->spec.name, b->spec.name) == 0;
+}
+
+static bool same_sockaddr(const struct gw_device *a, const struct gw_device *b)
+{
+	return a->addrlen == b->addrlen && memcmp(&a->addr, &b->addr, a->addrlen) == 0;
+}
+
+static bool same_serial(const struct gw_device *a, const struct gw_device *b)
+{
+	return a->serial[0] && strcmp(a->serial, b->serial) == 0;
+}
+
 static int insert(struct gw_devices *l, struct gw_device *d)
 {
 	unsigned pos;
@@ -200,21 +378,8 @@ static int insert(struct gw_devices *l, struct gw_device *d)
 	memmove(&l->v[pos + 1], &l->v[pos], (l->n - pos) * sizeof(*l->v));
 	l->v[pos] = d;
 	l->n++;
+	ix_add_all(l, d);
 	return 0;
-}
-
-static int find_pos(const struct gw_devices *l, uint32_t id)
-{
-	unsigned lo = 0, hi = l->n;
-
-	while (lo < hi) {
-		unsigned mid = (lo + hi) / 2;
-		if (l->v[mid]->id < id)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < l->n && l->v[lo]->id == id ? (int)lo : -1;
 }
 
 static int load(struct gw_devices *l)
@@ -283,13 +448,10 @@ void gw_devices_close(struct gw_devices *l)
 		return;
 	for (unsigned i = 0; i < l->n; i++)
 		free(l->v[i]);
+	for (int k = 0; k < IX_COUNT; k++)
+		free(l->ix[k].slot);
 	free(l->v);
 	free(l);
-}
-
-static bool same_addr(const struct gw_device *d, const struct sockaddr *sa, socklen_t len)
-{
-	return d->addrlen == len && memcmp(&d->addr, sa, len) == 0;
 }
 
 int gw_devices_add(struct gw_devices *l, const struct gw_device_spec *s,
@@ -361,9 +523,13 @@ int gw_devices_update(struct gw_devices *l, uint32_t id, const struct gw_device_
 		return 0;
 	gw_audit(actor, "device.update", d->spec.name, "id %u address %s -> %s port %u -> %u",
 		 id, d->spec.address, s->address, d->spec.port, s->port);
+	ix_del(l, IX_NAME, d);
+	ix_del(l, IX_ADDR, d);
 	d->spec = *s;
 	d->addr = ss;
 	d->addrlen = len;
+	ix_add(l, IX_NAME, d);
+	ix_add(l, IX_ADDR, d);
 	persist(l, d, false);
 	notify(l, GW_DEV_UPDATED, d);
 	return 0;
@@ -377,6 +543,7 @@ int gw_devices_remove(struct gw_devices *l, uint32_t id, const char *actor)
 	if (pos < 0)
 		return -ENOENT;
 	d = l->v[pos];
+	ix_del_all(l, d);
 	memmove(&l->v[pos], &l->v[pos + 1], (l->n - (unsigned)pos - 1) * sizeof(*l->v));
 	l->n--;
 	gw_audit(actor, "device.remove", d->spec.name, "id %u address %s", id, d->spec.address);
@@ -389,11 +556,8 @@ int gw_devices_remove(struct gw_devices *l, uint32_t id, const char *actor)
 /* One printer managed twice (two addresses, two NICs): said once per pair. */
 static void check_duplicate(struct gw_devices *l, struct gw_device *d)
 {
-	const struct gw_device *o = NULL;
+	const struct gw_device *o = ix_find(l, IX_SERIAL, d, same_serial, d);
 
-	for (unsigned i = 0; i < l->n && !o; i++)
-		if (l->v[i] != d && strcmp(l->v[i]->serial, d->serial) == 0)
-			o = l->v[i];
 	if (o && d->dup_of != o->id && o->dup_of != d->id) {
 		gw_warn(SUB, "%s (%s) and %s (%s) answer with the same serial number %s",
 			d->spec.name, d->spec.address, o->spec.name, o->spec.address, d->serial);
@@ -424,7 +588,9 @@ void gw_devices_seen(struct gw_devices *l, uint32_t id, const char *serial,
 			gw_audit("gateway", "device.identity", d->spec.name,
 				 "serial number changed from %s to %s (device replaced?)",
 				 d->serial, serial);
+		ix_del(l, IX_SERIAL, d);
 		snprintf(d->serial, sizeof(d->serial), "%s", serial);
+		ix_add(l, IX_SERIAL, d);
 		changed = true;
 	}
 	if (mac && *mac && strcmp(mac, d->mac) != 0) {
@@ -455,27 +621,35 @@ const struct gw_device *gw_devices_get(const struct gw_devices *l, uint32_t id)
 
 const struct gw_device *gw_devices_by_name(const struct gw_devices *l, const char *name)
 {
-	for (unsigned i = 0; i < l->n; i++)
-		if (strcmp(l->v[i]->spec.name, name) == 0)
-			return l->v[i];
-	return NULL;
+	struct gw_device probe;
+
+	if (strlen(name) >= sizeof(probe.spec.name))
+		return NULL;
+	strcpy(probe.spec.name, name);
+	return ix_find(l, IX_NAME, &probe, same_name, NULL);
 }
 
 const struct gw_device *gw_devices_by_addr(const struct gw_devices *l,
 					   const struct sockaddr *sa, socklen_t len)
 {
-	for (unsigned i = 0; i < l->n; i++)
-		if (same_addr(l->v[i], sa, len))
-			return l->v[i];
-	return NULL;
+	struct gw_device probe;
+
+	if (len > sizeof(probe.addr))
+		return NULL;
+	memset(&probe.addr, 0, sizeof(probe.addr));
+	memcpy(&probe.addr, sa, len);
+	probe.addrlen = len;
+	return ix_find(l, IX_ADDR, &probe, same_sockaddr, NULL);
 }
 
 const struct gw_device *gw_devices_by_serial(const struct gw_devices *l, const char *serial)
 {
-	for (unsigned i = 0; i < l->n; i++)
-		if (l->v[i]->serial[0] && strcmp(l->v[i]->serial, serial) == 0)
-			return l->v[i];
-	return NULL;
+	struct gw_device probe;
+
+	if (!*serial || strlen(serial) >= sizeof(probe.serial))
+		return NULL;
+	strcpy(probe.serial, serial);
+	return ix_find(l, IX_SERIAL, &probe, same_serial, NULL);
 }
 
 unsigned gw_devices_count(const struct gw_devices *l) { return l->n; }
@@ -485,22 +659,36 @@ const struct gw_device *gw_devices_at(const struct gw_devices *l, unsigned i)
 	return i < l->n ? l->v[i] : NULL;
 }
 
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
 int gw_devices_sync_config(struct gw_devices *l, struct gw_device_spec *specs, unsigned n)
 {
 	const char *reason;
 	int errors = 0;
+	uint32_t *kept = calloc(n ? n : 1, sizeof(*kept));
+	unsigned n_kept = 0;
 
-	/* removed from the file: removed from the list */
+	if (!kept)
+		return -ENOMEM;
+	/* removed from the file: removed from the list (ids kept, by name, sorted) */
+	for (unsigned k = 0; k < n; k++) {
+		const struct gw_device *d = gw_devices_by_name(l, specs[k].name);
+		if (d && d->origin == GW_ORIGIN_CONFIG)
+			kept[n_kept++] = d->id;
+	}
+	qsort(kept, n_kept, sizeof(*kept), cmp_u32);
 	for (unsigned i = l->n; i-- > 0;) {
 		const struct gw_device *d = l->v[i];
-		bool kept = false;
-		if (d->origin != GW_ORIGIN_CONFIG)
-			continue;
-		for (unsigned k = 0; k < n && !kept; k++)
-			kept = strcmp(specs[k].name, d->spec.name) == 0;
-		if (!kept)
+		if (d->origin == GW_ORIGIN_CONFIG &&
+		    !bsearch(&d->id, kept, n_kept, sizeof(*kept), cmp_u32))
 			gw_devices_remove(l, d->id, "config");
 	}
+	free(kept);
 	for (unsigned k = 0; k < n; k++) {
 		const struct gw_device *d = gw_devices_by_name(l, specs[k].name);
 		int rc;

@@ -13,22 +13,45 @@
 
 #define SUB "scheduler"
 #define N_PARTS 5
-#define DUE_SLACK_MS 1000     /* parts due this soon ride along with the poll */
 #define FIRST_SPREAD_MS 10000 /* small fleets: first polls within 10 s */
 #define SMALL_FLEET 100
+#define ON_TIME_SLACK_MS 1000 /* a poll this much past its interval (and jitter) is late */
+#define FIRE_BATCH 1024       /* due polls started per timer callback, then I/O gets a turn */
+#define TICK_MS 250           /* occasions start together on these boundaries */
+#define NOT_ARMED UINT32_MAX
 
+/*
+ * When a device is polled: each device has one poll occasion at a time,
+ * kept in one min-heap of the scheduler (a single libevent timer for the
+ * whole fleet, not one event per device). Occasions follow the device's
+ * shortest part interval L, counted from the start of the previous poll,
+ * with jitter, so the cadence holds however long a poll takes. Every part
+ * due before the midpoint to the next occasion (now + L/2) is read in that
+ * poll: parts with longer intervals ride along with a status poll instead
+ * of costing a poll of their own, and are read within about L/2 of when
+ * they are due.
+ */
 struct dstate {
 	uint32_t id;
+	uint32_t heap_at;             /* index in the timer heap, NOT_ARMED */
 	struct gw_scheduler *s;
-	struct event *timer;
-	int64_t next[N_PARTS];
+	int64_t next[N_PARTS];        /* when each part is due (mono ms) */
+	int64_t occasion;             /* the next poll (mono ms) */
+	int64_t planned;              /* the occasion after the poll in flight */
+	int64_t due;                  /* when the poll in flight was planned */
+	int64_t last_ok;              /* end of the last good poll, 0: none yet */
 	struct gw_collect *job;       /* in flight, or NULL */
 	struct gw_plugin_instance *pi;
 	unsigned misses;
-	int64_t due;                  /* when the poll in flight was due (mono ms) */
 	bool offline, on_demand;
+	uint16_t ev_len;
+	uint8_t *ev;                  /* what the last polls said, for events, packed */
 	struct gw_complaint down;
-	struct gw_ev_state ev;        /* what the last polls said, for events */
+};
+
+struct heap_ent {
+	int64_t at;
+	struct dstate *ds;
 };
 
 struct gw_scheduler {
@@ -42,10 +65,18 @@ struct gw_scheduler {
 	bool running;
 	uint64_t rnd;
 	struct gw_sched_stats st;
+	/* the poll occasions of every device: a min-heap on one timer */
+	struct heap_ent *heap;
+	unsigned heap_n, heap_cap;
+	struct event *timer;
+	int64_t timer_at;         /* what the timer is set for, INT64_MAX: nothing */
 	/* capacity counters for the stats line (schedule.stats_interval) */
 	struct event *stats_timer;
-	uint64_t on_time, late;   /* good polls done within / after one interval of due */
-	int64_t late_max_ms;      /* worst (done - due) since the last stats line */
+	uint64_t on_time, late;   /* good scheduled polls within / past their interval */
+	int64_t late_max_ms;      /* worst overrun since the last stats line */
+	unsigned answering;       /* devices that answered at least once */
+	struct gw_ev_state ev_scratch; /* one device's event state, unpacked */
+	uint8_t ev_buf[sizeof(struct gw_ev_state)];
 	uint8_t user_key[64];
 	size_t user_key_len;
 };
@@ -64,6 +95,19 @@ static int64_t interval_of(const struct gw_scheduler *s, const struct gw_device 
 	int64_t v = d->spec.interval_ms[part];
 
 	return v > 0 ? v : s->conf->schedule->interval_ms[part];
+}
+
+/* The shortest part interval: the device's poll cadence. */
+static int64_t lead_interval(const struct gw_scheduler *s, const struct gw_device *d)
+{
+	int64_t m = interval_of(s, d, 0);
+
+	for (int p = 1; p < N_PARTS; p++) {
+		int64_t v = interval_of(s, d, p);
+		if (v < m)
+			m = v;
+	}
+	return m;
 }
 
 static int64_t jittered(struct gw_scheduler *s, int64_t interval)
@@ -91,27 +135,208 @@ static struct dstate *find(const struct gw_scheduler *s, uint32_t id, unsigned *
 	return lo < s->n && s->v[lo]->id == id ? s->v[lo] : NULL;
 }
 
-static void arm(struct dstate *ds, int64_t at_ms)
-{
-	int64_t delay = at_ms - gw_clock_mono_ms();
-	struct timeval tv;
+/* ---- the timer heap ---- */
 
+static void heap_set(struct gw_scheduler *s, unsigned i, struct heap_ent e)
+{
+	s->heap[i] = e;
+	e.ds->heap_at = i;
+}
+
+static void heap_up(struct gw_scheduler *s, unsigned i)
+{
+	struct heap_ent e = s->heap[i];
+
+	while (i > 0) {
+		unsigned parent = (i - 1) / 2;
+		if (s->heap[parent].at <= e.at)
+			break;
+		heap_set(s, i, s->heap[parent]);
+		i = parent;
+	}
+	heap_set(s, i, e);
+}
+
+static void heap_down(struct gw_scheduler *s, unsigned i)
+{
+	struct heap_ent e = s->heap[i];
+
+	for (;;) {
+		unsigned c = 2 * i + 1;
+		if (c >= s->heap_n)
+			break;
+		if (c + 1 < s->heap_n && s->heap[c + 1].at < s->heap[c].at)
+			c++;
+		if (e.at <= s->heap[c].at)
+			break;
+		heap_set(s, i, s->heap[c]);
+		i = c;
+	}
+	heap_set(s, i, e);
+}
+
+static void heap_remove(struct gw_scheduler *s, struct dstate *ds)
+{
+	unsigned i = ds->heap_at;
+
+	if (i == NOT_ARMED)
+		return;
+	ds->heap_at = NOT_ARMED;
+	if (--s->heap_n == i)
+		return;
+	struct heap_ent moved = s->heap[s->heap_n];
+
+	heap_set(s, i, moved);
+	heap_up(s, i);
+	heap_down(s, moved.ds->heap_at);
+}
+
+/* Point the one libevent timer at the earliest occasion. */
+static void timer_sync(struct gw_scheduler *s)
+{
+	int64_t at = s->heap_n && s->running ? s->heap[0].at : INT64_MAX;
+	struct timeval tv;
+	int64_t delay;
+
+	/*
+	 * Polls due within one tick start together: their requests leave in
+	 * the same system calls and their answers come back in bursts that one
+	 * wake-up reads, instead of one wake-up per answer.
+	 */
+	if (at != INT64_MAX)
+		at = (at + TICK_MS - 1) / TICK_MS * TICK_MS;
+	if (at == s->timer_at || !s->timer)
+		return;
+	s->timer_at = at;
+	if (at == INT64_MAX) {
+		evtimer_del(s->timer);
+		return;
+	}
+	delay = at - gw_clock_mono_ms();
 	if (delay < 0)
 		delay = 0;
 	tv.tv_sec = delay / 1000;
 	tv.tv_usec = (delay % 1000) * 1000;
-	evtimer_add(ds->timer, &tv);
+	evtimer_add(s->timer, &tv);
 }
 
-static int64_t earliest(const struct dstate *ds)
+/* Set the device's next poll occasion. */
+static void arm(struct dstate *ds, int64_t at_ms)
 {
-	int64_t m = ds->next[0];
+	struct gw_scheduler *s = ds->s;
 
-	for (int p = 1; p < N_PARTS; p++)
-		if (ds->next[p] < m)
-			m = ds->next[p];
-	return m;
+	ds->occasion = at_ms;
+	if (ds->heap_at == NOT_ARMED) {
+		if (s->heap_n == s->heap_cap) {
+			unsigned cap = s->heap_cap ? s->heap_cap * 2 : 64;
+			struct heap_ent *h = realloc(s->heap, cap * sizeof(*h));
+			if (!h) {
+				gw_err(SUB, "out of memory: a device is not scheduled");
+				return;
+			}
+			s->heap = h;
+			s->heap_cap = cap;
+		}
+		heap_set(s, s->heap_n++, (struct heap_ent){at_ms, ds});
+		heap_up(s, s->heap_n - 1);
+	} else {
+		unsigned i = ds->heap_at;
+		s->heap[i].at = at_ms;
+		heap_up(s, i);
+		heap_down(s, ds->heap_at);
+	}
+	timer_sync(s);
 }
+
+static void disarm(struct dstate *ds)
+{
+	heap_remove(ds->s, ds);
+	timer_sync(ds->s);
+}
+
+/* ---- the event state of a device, packed between polls ---- */
+
+/*
+ * struct gw_ev_state has room for 32 errors and 32 supplies with fixed-size
+ * strings (5 kB); a printer uses a few hundred bytes of it. Between polls
+ * it is kept packed: the counters, then each error as severity, length,
+ * code, each supply as band, state, length, key. Every field of
+ * struct gw_ev_state must be carried here.
+ */
+static size_t ev_pack(const struct gw_ev_state *e, uint8_t *out)
+{
+	uint8_t *p = out;
+	unsigned ne = e->n_errors < GW_EV_MAX_ERRORS ? e->n_errors : GW_EV_MAX_ERRORS;
+	unsigned ns = e->n_supplies < GW_EV_MAX_SUPPLIES ? e->n_supplies : GW_EV_MAX_SUPPLIES;
+
+	*p++ = (uint8_t)(e->status_known | e->errors_known << 1 | e->supplies_known << 2);
+	*p++ = (uint8_t)e->status;
+	*p++ = (uint8_t)ne;
+	*p++ = (uint8_t)ns;
+	memcpy(p, &e->window_start_ms, 8);
+	memcpy(p + 8, &e->in_window, 4);
+	memcpy(p + 12, &e->suppressed, 4);
+	p += 16;
+	for (unsigned i = 0; i < ne; i++) {
+		size_t n = strnlen(e->errors[i].code, GW_EV_CODE - 1);
+		*p++ = (uint8_t)e->errors[i].severity;
+		*p++ = (uint8_t)n;
+		memcpy(p, e->errors[i].code, n);
+		p += n;
+	}
+	for (unsigned i = 0; i < ns; i++) {
+		size_t n = strnlen(e->supplies[i].key, GW_EV_KEY - 1);
+		*p++ = (uint8_t)e->supplies[i].band;
+		*p++ = (uint8_t)e->supplies[i].state;
+		*p++ = (uint8_t)n;
+		memcpy(p, e->supplies[i].key, n);
+		p += n;
+	}
+	return (size_t)(p - out);
+}
+
+static void ev_unpack(const uint8_t *p, size_t len, struct gw_ev_state *e)
+{
+	memset(e, 0, sizeof(*e));
+	if (len < 20)
+		return;
+	e->status_known = p[0] & 1;
+	e->errors_known = p[0] >> 1 & 1;
+	e->supplies_known = p[0] >> 2 & 1;
+	e->status = (enum gw_printer_status)p[1];
+	e->n_errors = p[2];
+	e->n_supplies = p[3];
+	memcpy(&e->window_start_ms, p + 4, 8);
+	memcpy(&e->in_window, p + 12, 4);
+	memcpy(&e->suppressed, p + 16, 4);
+	p += 20;
+	for (unsigned i = 0; i < e->n_errors; i++) {
+		e->errors[i].severity = (enum gw_severity)p[0];
+		memcpy(e->errors[i].code, p + 2, p[1]);
+		p += 2 + p[1];
+	}
+	for (unsigned i = 0; i < e->n_supplies; i++) {
+		e->supplies[i].band = (int8_t)p[0];
+		e->supplies[i].state = (enum gw_supply_state)p[1];
+		memcpy(e->supplies[i].key, p + 3, p[2]);
+		p += 3 + p[2];
+	}
+}
+
+static void ev_store(struct dstate *ds, const struct gw_ev_state *e)
+{
+	struct gw_scheduler *s = ds->s;
+	size_t n = ev_pack(e, s->ev_buf);
+	uint8_t *v = n == ds->ev_len ? ds->ev : realloc(ds->ev, n);
+
+	if (!v)
+		return; /* the old state stays: at worst an event is told twice */
+	memcpy(v, s->ev_buf, n);
+	ds->ev = v;
+	ds->ev_len = (uint16_t)n;
+}
+
+/* ---- polls ---- */
 
 static void job_free(struct gw_collect *job)
 {
@@ -137,7 +362,11 @@ static void emit_events(struct gw_scheduler *s, struct dstate *ds, const struct 
 			const struct gw_devdata *data, int64_t at_ms)
 {
 	struct gw_event ev[16];
-	unsigned n = gw_events_detect(&ds->ev, data, at_ms, NULL, ev, 16);
+	unsigned n;
+
+	ev_unpack(ds->ev, ds->ev_len, &s->ev_scratch);
+	n = gw_events_detect(&s->ev_scratch, data, at_ms, NULL, ev, 16);
+	ev_store(ds, &s->ev_scratch);
 
 	for (unsigned i = 0; i < n; i++) {
 		struct gw_buf body;
@@ -205,7 +434,7 @@ static void poll_done(struct gw_collect *job, int status)
 	struct gw_scheduler *s = ds->s;
 	const struct gw_device *d = gw_devices_get(s->devices, ds->id);
 	const struct gw_conf_schedule *sc = s->conf->schedule;
-	int64_t now = gw_clock_mono_ms();
+	int64_t now = gw_clock_mono_ms(), next;
 
 	ds->job = NULL;
 	s->st.in_flight--;
@@ -214,16 +443,23 @@ static void poll_done(struct gw_collect *job, int status)
 		return;
 	}
 	if (status == 0) {
+		int64_t lead = lead_interval(s, d);
+
 		s->st.polls_ok++;
-		if (!ds->on_demand && !ds->offline) {
-			int64_t lag = now - ds->due;
-			if (lag <= interval_of(s, d, 0))
+		if (!ds->on_demand) {
+			/* on time: within one interval (and its jitter) of the last good poll */
+			int64_t allow = lead + lead * sc->jitter_percent / 100 + ON_TIME_SLACK_MS;
+			int64_t over = ds->last_ok ? now - ds->last_ok - allow : now - ds->due - lead;
+			if (over <= 0)
 				s->on_time++;
 			else
 				s->late++;
-			if (lag > s->late_max_ms)
-				s->late_max_ms = lag;
+			if (over > s->late_max_ms)
+				s->late_max_ms = over;
 		}
+		if (!ds->last_ok)
+			s->answering++;
+		ds->last_ok = now;
 		if (ds->offline) {
 			s->st.offline--;
 			s->st.online++;
@@ -231,9 +467,11 @@ static void poll_done(struct gw_collect *job, int status)
 		}
 		ds->offline = false;
 		ds->misses = 0;
+		/* the parts read are due again one interval after this poll began */
 		for (int p = 0; p < N_PARTS; p++)
 			if (job->parts & (1u << p))
-				ds->next[p] = now + jittered(s, interval_of(s, d, p));
+				ds->next[p] = ds->planned - lead + interval_of(s, d, p);
+		next = ds->planned;
 		emit_snapshot(s, ds, d, job->data);
 	} else {
 		s->st.polls_failed++;
@@ -246,16 +484,13 @@ static void poll_done(struct gw_collect *job, int status)
 			s->st.online--;
 			gw_warn(SUB, "%s: offline after %u missed polls", d->spec.name, ds->misses);
 		}
-		/* asleep in power save? try again soon; offline: slowly */
-		int64_t retry = ds->offline ? jittered(s, sc->offline_interval_ms)
-					    : sc->power_save_retry_ms;
-		for (int p = 0; p < N_PARTS; p++)
-			if (job->parts & (1u << p))
-				ds->next[p] = now + retry;
+		/* the parts stay due. Asleep in power save? try again soon; offline: slowly */
+		next = now + (ds->offline ? jittered(s, sc->offline_interval_ms)
+					  : sc->power_save_retry_ms);
 	}
 	ds->on_demand = false;
 	job_free(job);
-	arm(ds, earliest(ds));
+	arm(ds, next > now ? next : now);
 }
 
 static void start_poll(struct dstate *ds)
@@ -263,16 +498,17 @@ static void start_poll(struct dstate *ds)
 	struct gw_scheduler *s = ds->s;
 	const struct gw_device *d = gw_devices_get(s->devices, ds->id);
 	const struct gw_credentials *cred;
-	int64_t now = gw_clock_mono_ms();
+	int64_t now = gw_clock_mono_ms(), lead;
 	struct gw_collect *job;
 	unsigned parts = 0;
 	int rc;
 
 	if (!d || ds->job || !s->running)
 		return;
-	ds->due = earliest(ds);
+	lead = lead_interval(s, d);
+	/* parts due before the midpoint to the next occasion ride along */
 	for (int p = 0; p < N_PARTS; p++)
-		if (ds->next[p] <= now + DUE_SLACK_MS || ds->on_demand || ds->offline)
+		if (ds->next[p] <= now + lead / 2 || ds->on_demand || ds->offline)
 			parts |= 1u << p;
 	ds->pi = gw_plugins_collector(s->plugins, d->spec.plugin[0] ? d->spec.plugin : NULL);
 	cred = gw_config_credentials(s->conf, d->spec.credentials);
@@ -280,9 +516,7 @@ static void start_poll(struct dstate *ds)
 		gw_complain(&ds->down, GW_LOG_ERROR, SUB, "%s: %s", d->spec.name,
 			    !ds->pi ? "no plugin in this build collects from it"
 				    : "its credentials profile does not exist");
-		for (int p = 0; p < N_PARTS; p++)
-			ds->next[p] = now + s->conf->schedule->offline_interval_ms;
-		arm(ds, earliest(ds));
+		arm(ds, now + s->conf->schedule->offline_interval_ms);
 		return;
 	}
 	job = calloc(1, sizeof(*job));
@@ -304,6 +538,9 @@ static void start_poll(struct dstate *ds)
 	job->done = poll_done;
 	job->core_arg = ds;
 	ds->job = job;
+	/* the cadence counts from when this poll was meant to start, however long it takes */
+	ds->due = ds->on_demand || ds->occasion > now ? now : ds->occasion;
+	ds->planned = (ds->due > now - lead / 2 ? ds->due : now) + jittered(s, lead);
 	s->st.in_flight++;
 	s->st.polls_started++;
 	rc = ds->pi->p->collect(ds->pi->ctx, job);
@@ -317,11 +554,22 @@ static void start_poll(struct dstate *ds)
 	}
 }
 
+/* The earliest occasions are due: start their polls, a batch at a time. */
 static void on_timer(evutil_socket_t fd, short what, void *arg)
 {
+	struct gw_scheduler *s = arg;
+	int64_t now = gw_clock_mono_ms();
+
 	(void)fd;
 	(void)what;
-	start_poll(arg);
+	s->timer_at = INT64_MAX; /* fired: not pending any more */
+	for (unsigned k = 0; k < FIRE_BATCH && s->heap_n && s->heap[0].at <= now; k++) {
+		struct dstate *ds = s->heap[0].ds;
+
+		heap_remove(s, ds);
+		start_poll(ds);
+	}
+	timer_sync(s);
 }
 
 static void track(struct gw_scheduler *s, const struct gw_device *d)
@@ -345,11 +593,7 @@ static void track(struct gw_scheduler *s, const struct gw_device *d)
 		return;
 	ds->id = d->id;
 	ds->s = s;
-	ds->timer = evtimer_new(s->base, on_timer, ds);
-	if (!ds->timer) {
-		free(ds);
-		return;
-	}
+	ds->heap_at = NOT_ARMED;
 	memmove(&s->v[pos + 1], &s->v[pos], (s->n - pos) * sizeof(*s->v));
 	s->v[pos] = ds;
 	s->n++;
@@ -357,10 +601,11 @@ static void track(struct gw_scheduler *s, const struct gw_device *d)
 	s->st.online++;
 	/* spread the first polls so that a restart is not a burst */
 	int64_t spread = gw_devices_count(s->devices) <= SMALL_FLEET ? FIRST_SPREAD_MS
-		: interval_of(s, d, 0);
+		: lead_interval(s, d);
 	first = now + (int64_t)(rnd_next(s) % (uint64_t)(spread > 0 ? spread : 1));
 	for (int p = 0; p < N_PARTS; p++)
 		ds->next[p] = first;
+	ds->occasion = first;
 	if (s->running)
 		arm(ds, first);
 }
@@ -373,14 +618,17 @@ static void untrack(struct gw_scheduler *s, uint32_t id)
 	if (!ds)
 		return;
 	cancel_job(ds);
-	event_free(ds->timer);
+	disarm(ds);
 	if (ds->offline)
 		s->st.offline--;
 	else
 		s->st.online--;
+	if (ds->last_ok)
+		s->answering--;
 	s->st.devices--;
 	memmove(&s->v[pos], &s->v[pos + 1], (s->n - pos - 1) * sizeof(*s->v));
 	s->n--;
+	free(ds->ev);
 	free(ds);
 }
 
@@ -401,9 +649,10 @@ static void on_stats(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	gw_notice(SUB, "stats: devices %u online %u offline %u in_flight %u started %llu "
-		  "ok %llu failed %llu on_time %llu late %llu records %llu late_max_ms %lld",
-		  s->st.devices, s->st.online, s->st.offline, s->st.in_flight,
+	gw_notice(SUB, "stats: devices %u online %u offline %u answering %u in_flight %u "
+		  "started %llu ok %llu failed %llu on_time %llu late %llu records %llu "
+		  "late_max_ms %lld",
+		  s->st.devices, s->st.online, s->st.offline, s->answering, s->st.in_flight,
 		  (unsigned long long)s->st.polls_started, (unsigned long long)s->st.polls_ok,
 		  (unsigned long long)s->st.polls_failed, (unsigned long long)s->on_time,
 		  (unsigned long long)s->late, (unsigned long long)s->st.records,
@@ -445,9 +694,13 @@ struct gw_scheduler *gw_scheduler_new(struct event_base *base, struct gw_devices
 	s->devices = devices;
 	s->plugins = plugins;
 	s->store = store;
+	s->timer_at = INT64_MAX;
 	if (getrandom(&s->rnd, sizeof(s->rnd), 0) != sizeof(s->rnd) || !s->rnd)
 		s->rnd = 0x9e3779b97f4a7c15ull;
-	if (base && !(s->stats_timer = event_new(base, -1, EV_PERSIST, on_stats, s))) {
+	if (base && (!(s->timer = evtimer_new(base, on_timer, s)) ||
+		     !(s->stats_timer = event_new(base, -1, EV_PERSIST, on_stats, s)))) {
+		if (s->timer)
+			event_free(s->timer);
 		free(s);
 		return NULL;
 	}
@@ -475,7 +728,7 @@ void gw_scheduler_start(struct gw_scheduler *s)
 	for (unsigned i = 0; i < gw_devices_count(s->devices); i++)
 		track(s, gw_devices_at(s->devices, i));
 	for (unsigned i = 0; i < s->n; i++)
-		arm(s->v[i], earliest(s->v[i]));
+		arm(s->v[i], s->v[i]->occasion);
 	stats_arm(s);
 }
 
@@ -488,8 +741,9 @@ void gw_scheduler_stop(struct gw_scheduler *s)
 		evtimer_del(s->stats_timer);
 	for (unsigned i = 0; i < s->n; i++) {
 		cancel_job(s->v[i]);
-		evtimer_del(s->v[i]->timer);
+		heap_remove(s, s->v[i]);
 	}
+	timer_sync(s);
 }
 
 void gw_scheduler_free(struct gw_scheduler *s)
@@ -499,8 +753,11 @@ void gw_scheduler_free(struct gw_scheduler *s)
 	gw_scheduler_stop(s);
 	while (s->n)
 		untrack(s, s->v[s->n - 1]->id);
+	if (s->timer)
+		event_free(s->timer);
 	if (s->stats_timer)
 		event_free(s->stats_timer);
+	free(s->heap);
 	free(s->v);
 	free(s);
 }
@@ -514,7 +771,6 @@ int gw_scheduler_poll_now(struct gw_scheduler *s, uint32_t device_id)
 	if (ds->job)
 		return -EBUSY;
 	ds->on_demand = true;
-	evtimer_del(ds->timer);
 	arm(ds, gw_clock_mono_ms());
 	return 0;
 }

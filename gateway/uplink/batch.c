@@ -4,9 +4,32 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/utsname.h>
 
 #define TAIL_BYTES 2 /* "]}" */
+
+void gw_agent_probe(struct gw_platform *p)
+{
+	struct utsname un;
+	FILE *f;
+
+	memset(p, 0, sizeof(*p));
+	if (uname(&un) == 0) {
+		snprintf(p->os, sizeof(p->os), "%.64s", un.sysname);
+		snprintf(p->os_version, sizeof(p->os_version), "%.64s", un.release);
+	}
+	/* the board's name where the platform tells it */
+	f = fopen("/proc/device-tree/model", "r");
+	if (!f)
+		f = fopen("/sys/class/dmi/id/product_name", "r");
+	if (f) {
+		if (fgets(p->product, sizeof(p->product), f))
+			p->product[strcspn(p->product, "\n")] = '\0';
+		fclose(f);
+	}
+}
 
 void gw_batch_init(struct gw_batch *b)
 {

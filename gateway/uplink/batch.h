@@ -17,6 +17,12 @@
 #include <stdbool.h>
 #include <zlib.h>
 
+/* What the agent object says about the platform, read once at start. */
+struct gw_platform {
+	char os[72], os_version[96], product[96];
+};
+void gw_agent_probe(struct gw_platform *p);
+
 struct gw_agent_info {
 	const char *agent_id, *store_id, *version, *os, *os_version, *os_product_type;
 };

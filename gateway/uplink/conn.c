@@ -202,23 +202,14 @@ static void pump(struct gw_conn *c)
 			gw_tls_set_eof(c->tls);
 	}
 	if (c->phase == P_TUNNEL) {
-		const struct gw_http_response *r;
-		rc = gw_http_parser_feed(c->hp, tunnel_in(c));
+		char why[512];
+		rc = gw_proxy_connect_answer(c->hp, tunnel_in(c), why, sizeof(why));
 		if (rc < 0) {
-			fail(c, -EPROTO, "the proxy's answer to CONNECT is not HTTP");
+			fail(c, rc == -ECONNREFUSED ? rc : -EPROTO, why);
 			return;
 		}
 		if (rc == 0)
 			return;
-		r = gw_http_parser_response(c->hp);
-		if (r->status < 200 || r->status > 299) {
-			char why[512];
-			snprintf(why, sizeof(why), "the proxy refused the tunnel: HTTP %d%s",
-				 r->status, r->status == 407 ? " (proxy authentication required: "
-				 "check proxy.user and proxy.password_file)" : "");
-			fail(c, -ECONNREFUSED, why);
-			return;
-		}
 		if (start_tls(c) < 0)
 			return;
 	}

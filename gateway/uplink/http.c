@@ -1,4 +1,5 @@
 #include "http.h"
+#include "../core/log.h"
 
 #include <http_parser.h>
 
@@ -55,6 +56,17 @@ static int on_begin(http_parser *p)
 	h->field_len = 0;
 	h->in_value = false;
 	h->cur = H_OTHER;
+	return 0;
+}
+
+static int on_status(http_parser *p, const char *at, size_t n)
+{
+	struct gw_http_parser *h = self(p);
+	size_t have = strlen(h->r.phrase);
+	size_t take = n < sizeof(h->r.phrase) - 1 - have ? n : sizeof(h->r.phrase) - 1 - have;
+
+	memcpy(h->r.phrase + have, at, take);
+	h->r.phrase[have + take] = '\0';
 	return 0;
 }
 
@@ -150,6 +162,7 @@ struct gw_http_parser *gw_http_parser_new(bool head_only)
 		return NULL;
 	http_parser_settings_init(&h->s);
 	h->s.on_message_begin = on_begin;
+	h->s.on_status = on_status;
 	h->s.on_header_field = on_field;
 	h->s.on_header_value = on_value;
 	h->s.on_headers_complete = on_headers;
@@ -250,6 +263,20 @@ int64_t gw_http_retry_after_ms(const char *v, int64_t now_ms, int64_t cap_ms)
 	return ms > cap_ms ? cap_ms : ms;
 }
 
+const char *gw_http_body_excerpt(const struct gw_http_response *r, char *buf, size_t len)
+{
+	char raw[200];
+	size_t n = 0, have = r->body_len < GW_HTTP_BODY_KEEP ? r->body_len : GW_HTTP_BODY_KEEP;
+
+	/* the body may hold NUL bytes: its length, not strlen, says where it ends */
+	for (size_t i = 0; i < have && n < sizeof(raw) - 1; i++) {
+		char c = r->body[i];
+		if (!(c == '\n' || c == '\r' || (c == ' ' && n && raw[n - 1] == ' ')))
+			raw[n++] = c;
+	}
+	return gw_log_escape(buf, len, raw, n);
+}
+
 void gw_base64(const void *in, size_t len, char *out)
 {
 	static const char tbl[] =
@@ -269,4 +296,53 @@ void gw_base64(const void *in, size_t len, char *out)
 		out[o++] = i + 2 < len ? tbl[v & 63] : '=';
 	}
 	out[o] = '\0';
+}
+
+int gw_http_parse_https_url(const char *url, struct gw_http_url *u)
+{
+	const char *h = url + 8, *end, *colon, *path;
+	size_t hl;
+
+	memset(u, 0, sizeof(*u));
+	if (strncmp(url, "https://", 8) != 0)
+		return -EINVAL;
+	path = h + strcspn(h, "/?#");
+	end = path;
+	u->port = 443;
+	if (*h == '[') {
+		const char *close = memchr(h, ']', (size_t)(end - h));
+		if (!close)
+			return -EINVAL;
+		hl = (size_t)(close - h - 1);
+		if (hl == 0 || hl >= sizeof(u->host))
+			return -EINVAL;
+		memcpy(u->host, h + 1, hl);
+		colon = close + 1 < end && close[1] == ':' ? close + 1 : NULL;
+		if (!colon && close + 1 != end)
+			return -EINVAL;
+	} else {
+		colon = memchr(h, ':', (size_t)(end - h));
+		hl = (size_t)((colon ? colon : end) - h);
+		if (hl == 0 || hl >= sizeof(u->host))
+			return -EINVAL;
+		memcpy(u->host, h, hl);
+	}
+	if (colon) {
+		char *e;
+		long p = strtol(colon + 1, &e, 10);
+		if (e != end || p < 1 || p > 65535)
+			return -EINVAL;
+		u->port = (uint16_t)p;
+	}
+	snprintf(u->host_hdr, sizeof(u->host_hdr), strchr(u->host, ':') ? "[%s]" : "%s", u->host);
+	if (u->port != 443)
+		snprintf(u->host_hdr + strlen(u->host_hdr), sizeof(u->host_hdr) - strlen(u->host_hdr),
+			 ":%u", (unsigned)u->port);
+	hl = strcspn(path, "?#");
+	while (hl && path[hl - 1] == '/')
+		hl--;
+	if (hl >= sizeof(u->path))
+		return -EINVAL;
+	memcpy(u->path, path, hl);
+	return 0;
 }

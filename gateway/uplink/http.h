@@ -27,6 +27,7 @@ struct gw_http_response {
 	int status;
 	bool keep_alive;
 	bool complete;
+	char phrase[64];              /* the status line's reason phrase (raw bytes, maybe cut) */
 	char retry_after[64];         /* the header's value, "" when absent */
 	char connection[32];
 	size_t body_len;              /* body bytes seen */
@@ -56,6 +57,21 @@ const char *gw_http_parser_reason(const struct gw_http_parser *p);
  * clamped to [0, cap_ms], or -1 when the value is neither.
  */
 int64_t gw_http_retry_after_ms(const char *v, int64_t now_ms, int64_t cap_ms);
+
+/*
+ * The start of a response's body fit for one log line: whitespace of
+ * pretty-printed JSON collapsed, control and non-ASCII bytes escaped.
+ */
+const char *gw_http_body_excerpt(const struct gw_http_response *r, char *buf, size_t len);
+
+/* An https:// URL taken apart: host (brackets removed), port, Host header, path prefix. */
+struct gw_http_url {
+	char host[256];
+	uint16_t port;
+	char host_hdr[300];     /* host[:port], port left out when 443 */
+	char path[256];         /* without a trailing '/', may be empty */
+};
+int gw_http_parse_https_url(const char *url, struct gw_http_url *out);
 
 /* Standard base64 of len bytes into out (size >= 4 * ((len + 2) / 3) + 1). */
 void gw_base64(const void *in, size_t len, char *out);

@@ -1,5 +1,6 @@
 #include "proxy.h"
 #include "http.h"
+#include "../core/log.h"
 #include "../core/secret.h"
 
 #include <arpa/inet.h>
@@ -337,4 +338,29 @@ int gw_proxy_write_connect(const struct gw_proxy *p, const char *host, uint16_t 
 	if (p->authorization)
 		h[n++] = (struct gw_http_header){"Proxy-Authorization", p->authorization};
 	return gw_http_write_request(out, "CONNECT", authority, authority, h, n, NULL, 0);
+}
+
+int gw_proxy_connect_answer(struct gw_http_parser *hp, struct evbuffer *in, char *why,
+			    size_t len)
+{
+	const struct gw_http_response *r;
+	char phrase[4 * sizeof(r->phrase)];
+	int rc = gw_http_parser_feed(hp, in);
+
+	if (rc < 0) {
+		snprintf(why, len, "the proxy's answer to CONNECT is not HTTP (%s)",
+			 gw_http_parser_reason(hp));
+		return rc;
+	}
+	if (rc == 0)
+		return 0;
+	r = gw_http_parser_response(hp);
+	if (r->status >= 200 && r->status <= 299)
+		return 1;
+	gw_log_escape(phrase, sizeof(phrase), r->phrase, strlen(r->phrase));
+	snprintf(why, len, "the proxy refused the tunnel: HTTP %d%s%s%s%s", r->status,
+		 phrase[0] ? " " : "", phrase,
+		 r->status == 407 ? " (check proxy.user and proxy.password_file)" : "",
+		 r->status == 403 ? " (the proxy's rules forbid this destination)" : "");
+	return -ECONNREFUSED;
 }

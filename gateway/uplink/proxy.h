@@ -40,6 +40,15 @@ int gw_proxy_parse_url(const char *url, struct gw_proxy *p, char **user, char **
 bool gw_proxy_applies(const struct gw_proxy *p, const char *host, uint16_t port);
 /* The no_proxy rule by itself: true when host:port is listed. */
 bool gw_no_proxy_match(const char *list, const char *host, uint16_t port);
+struct gw_http_parser;
+/*
+ * Read the proxy's answer to CONNECT from `in` with a head-only parser (see
+ * http.h). Only the answer's head is consumed: whatever follows it is the
+ * tunnel's. 1: the tunnel is open; 0: more bytes needed; < 0: refused or
+ * not HTTP, with a reason for the log in why (escaped, never raw bytes).
+ */
+int gw_proxy_connect_answer(struct gw_http_parser *hp, struct evbuffer *in, char *why,
+			    size_t len);
 /* The CONNECT request for host:port, with the Proxy-Authorization header when set. */
 int gw_proxy_write_connect(const struct gw_proxy *p, const char *host, uint16_t port,
 			   struct evbuffer *out);

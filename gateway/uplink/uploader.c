@@ -18,7 +18,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
-#include <sys/utsname.h>
 
 #define SUB "uplink"
 #define STEP 256                      /* records per build step (one read transaction) */
@@ -39,10 +38,11 @@ struct gw_uplink {
 	int level;
 	unsigned breaker;
 	struct gw_agent_info agent;
-	char os[72], os_version[96], product[96];
+	struct gw_platform platform;
 
 	struct gw_tls_ctx *tls, *proxy_tls;
 	struct gw_proxy *proxy;
+	char proxy_error[300];            /* a proxy setting that cannot work */
 	struct evdns_base *dns;
 
 	struct gw_conn *conn;
@@ -321,23 +321,8 @@ static void accepted(struct gw_uplink *u, int status)
 	u->cur_sent = false;
 }
 
-/* The start of an answer's body, fit for one log line. */
-static const char *body_text(const struct gw_http_response *r, char *buf, size_t len)
+static void refused(struct gw_uplink *u, int status, const char *body)
 {
-	char raw[200];
-	size_t n = 0;
-
-	/* collapse the whitespace of pretty-printed JSON */
-	for (const char *p = r->body; *p && n < sizeof(raw) - 1; p++)
-		if (!(*p == '\n' || *p == '\r' || (*p == ' ' && n && raw[n - 1] == ' ')))
-			raw[n++] = *p;
-	return gw_log_escape(buf, len, raw, n);
-}
-
-static void refused(struct gw_uplink *u, const struct gw_http_response *r)
-{
-	char body[300];
-
 	u->st.refused++;
 	gw_batch_clear(u->next);
 	if (u->cur->n > 1) {
@@ -345,7 +330,7 @@ static void refused(struct gw_uplink *u, const struct gw_http_response *r)
 		u->cap = (u->cur->n + 1) / 2;
 		u->st.splits++;
 		gw_info(SUB, "records %" PRIu64 "-%" PRIu64 " refused (HTTP %d: %s): splitting",
-			u->cur->first, u->cur->last, r->status, body_text(r, body, sizeof(body)));
+			u->cur->first, u->cur->last, status, body);
 		gw_batch_begin(u->cur, u->cur->first, UINT64_MAX, u->cap, u->batch_bytes, u->level);
 		u->cur_sent = false;
 		return;
@@ -357,13 +342,12 @@ static void refused(struct gw_uplink *u, const struct gw_http_response *r)
 		gw_complain(&u->alarm, GW_LOG_ERROR, SUB,
 			    "ALARM: the cloud refused %u records in a row (last: HTTP %d: %s); "
 			    "quarantining has stopped and the records wait in the store: the "
-			    "gateway, not the data, is probably wrong", u->refused_row, r->status,
-			    body_text(r, body, sizeof(body)));
+			    "gateway, not the data, is probably wrong", u->refused_row, status, body);
 		retry_later(u, u->auth_retry_ms);
 		return;
 	}
 	gw_warn(SUB, "record %" PRIu64 " refused (HTTP %d: %s): moved to the quarantine",
-		u->cur->first, r->status, body_text(r, body, sizeof(body)));
+		u->cur->first, status, body);
 	gw_buffer_quarantine(u->store, u->cur->first, NULL, NULL);
 	u->st.quarantined++;
 	u->refused_row++;
@@ -372,28 +356,41 @@ static void refused(struct gw_uplink *u, const struct gw_http_response *r)
 	u->cur_sent = false;
 }
 
+void gw_uplink_read_answer(const struct gw_http_response *r, int64_t now_ms,
+			   struct gw_uplink_answer *out)
+{
+	out->action = gw_uplink_decide(r->status);
+	out->wait_ms = r->retry_after[0] ? gw_http_retry_after_ms(r->retry_after, now_ms,
+								   RETRY_AFTER_CAP_MS) : -1;
+	out->close = !r->keep_alive;
+	gw_log_escape(out->retry_after, sizeof(out->retry_after), r->retry_after,
+		      strlen(r->retry_after));
+	gw_http_body_excerpt(r, out->body, sizeof(out->body));
+}
+
 static void on_answer(struct gw_uplink *u, const struct gw_http_response *r)
 {
-	enum gw_uplink_action a = gw_uplink_decide(r->status);
-	char why[320], body[300];
+	struct gw_uplink_answer a;
+	char why[480];
 	int64_t ms;
 
+	gw_uplink_read_answer(r, gw_clock_wall_ms(), &a);
 	evtimer_del(u->answer_ev);
 	u->awaiting = false;
 	u->reused = false;
 	u->st.last_status = r->status;
-	switch (a) {
+	switch (a.action) {
 	case GW_UP_ACCEPTED:
 		accepted(u, r->status);
 		break;
 	case GW_UP_REFUSED:
-		refused(u, r);
+		refused(u, r->status, a.body);
 		break;
 	case GW_UP_CREDENTIALS:
 		u->st.credential_refusals++;
 		u->st.auth_fault = true;
 		snprintf(why, sizeof(why), "the cloud refused the gateway's credentials (HTTP %d: "
-			 "%.200s)", r->status, body_text(r, body, sizeof(body)));
+			 "%.200s)", r->status, a.body);
 		set_error(u, why);
 		gw_complain(&u->auth, GW_LOG_ERROR, SUB, "%s; the records wait in the store, "
 			    "next attempt in %lld s", why, (long long)(u->auth_retry_ms / 1000));
@@ -401,12 +398,9 @@ static void on_answer(struct gw_uplink *u, const struct gw_http_response *r)
 		break;
 	case GW_UP_SLOW_DOWN:
 		u->st.slow_downs++;
-		ms = r->retry_after[0] ? gw_http_retry_after_ms(r->retry_after, gw_clock_wall_ms(),
-							       RETRY_AFTER_CAP_MS) : -1;
-		if (ms < 0)
-			ms = backoff_ms(u);
-		snprintf(why, sizeof(why), "the cloud asks to slow down (HTTP %d, Retry-After: %s)",
-			 r->status, r->retry_after[0] ? r->retry_after : "none");
+		ms = a.wait_ms >= 0 ? a.wait_ms : backoff_ms(u);
+		snprintf(why, sizeof(why), "the cloud asks to slow down (HTTP %d, Retry-After: %.260s)",
+			 r->status, a.retry_after[0] ? a.retry_after : "none");
 		set_error(u, why);
 		gw_complain(&u->down, GW_LOG_WARNING, SUB, "%s: next attempt in %.1f s", why,
 			    (double)ms / 1000);
@@ -417,7 +411,7 @@ static void on_answer(struct gw_uplink *u, const struct gw_http_response *r)
 		transient(u, why);
 		break;
 	}
-	if (!r->keep_alive)
+	if (a.close)
 		drop_conn(u);
 }
 
@@ -494,6 +488,14 @@ static void connect_now(struct gw_uplink *u)
 		.proxy_tls = u->proxy_tls, .dns = u->dns, .timeout_ms = u->timeout_ms,
 	};
 
+	if (u->proxy_error[0]) {
+		/* never quietly go direct when the site says to use a proxy */
+		set_error(u, u->proxy_error);
+		gw_complain(&u->auth, GW_LOG_ERROR, SUB, "%s; the records wait in the store",
+			    u->proxy_error);
+		retry_later(u, u->auth_retry_ms);
+		return;
+	}
 	if (load_tls(u) < 0) {
 		retry_later(u, u->auth_retry_ms);
 		return;
@@ -664,70 +666,23 @@ static void on_age(evutil_socket_t fd, short what, void *arg)
 
 static int parse_base_url(struct gw_uplink *u, const char *url)
 {
-	const char *h = url + 8, *end, *colon, *path;
-	size_t hl;
+	struct gw_http_url p;
 
-	if (strncmp(url, "https://", 8) != 0)
+	if (gw_http_parse_https_url(url, &p) < 0)
 		return -EINVAL;
-	path = h + strcspn(h, "/");
-	end = path;
-	u->port = 443;
-	if (*h == '[') {
-		const char *close = memchr(h, ']', (size_t)(end - h));
-		if (!close)
-			return -EINVAL;
-		hl = (size_t)(close - h - 1);
-		memcpy(u->host, h + 1, hl < sizeof(u->host) ? hl : 0);
-		colon = close[1] == ':' ? close + 1 : NULL;
-	} else {
-		colon = memchr(h, ':', (size_t)(end - h));
-		hl = (size_t)((colon ? colon : end) - h);
-		if (hl >= sizeof(u->host))
-			return -EINVAL;
-		memcpy(u->host, h, hl);
-	}
-	if (hl == 0 || hl >= sizeof(u->host))
-		return -EINVAL;
-	u->host[hl] = '\0';
-	if (colon) {
-		char *e;
-		long p = strtol(colon + 1, &e, 10);
-		if (e != end || p < 1 || p > 65535)
-			return -EINVAL;
-		u->port = (uint16_t)p;
-	}
-	snprintf(u->host_hdr, sizeof(u->host_hdr), strchr(u->host, ':') ? "[%s]" : "%s", u->host);
-	if (u->port != 443)
-		snprintf(u->host_hdr + strlen(u->host_hdr), sizeof(u->host_hdr) - strlen(u->host_hdr),
-			 ":%u", (unsigned)u->port);
-	hl = strlen(path);
-	while (hl && path[hl - 1] == '/')
-		hl--;
-	snprintf(u->target, sizeof(u->target), "%.*s/v1/gateways/%s/batches", (int)hl, path,
+	memcpy(u->host, p.host, sizeof(u->host));
+	memcpy(u->host_hdr, p.host_hdr, sizeof(u->host_hdr));
+	u->port = p.port;
+	snprintf(u->target, sizeof(u->target), "%s/v1/gateways/%s/batches", p.path,
 		 u->gateway_id);
 	return 0;
 }
 
 static void agent_info(struct gw_uplink *u)
 {
-	struct utsname un;
-	FILE *f;
-
-	if (uname(&un) == 0) {
-		snprintf(u->os, sizeof(u->os), "%s", un.sysname);
-		snprintf(u->os_version, sizeof(u->os_version), "%.64s", un.release);
-	}
-	/* the board's name where the platform tells it */
-	f = fopen("/proc/device-tree/model", "r");
-	if (!f)
-		f = fopen("/sys/class/dmi/id/product_name", "r");
-	if (f) {
-		if (fgets(u->product, sizeof(u->product), f))
-			u->product[strcspn(u->product, "\n")] = '\0';
-		fclose(f);
-	}
-	u->agent = (struct gw_agent_info){u->gateway_id, u->store_id, GW_VERSION, u->os,
-					  u->os_version, u->product};
+	gw_agent_probe(&u->platform);
+	u->agent = (struct gw_agent_info){u->gateway_id, u->store_id, GW_VERSION, u->platform.os,
+					  u->platform.os_version, u->platform.product};
 }
 
 int gw_uplink_new(struct event_base *base, struct gw_store *store, const struct gw_config *conf,
@@ -773,12 +728,8 @@ int gw_uplink_new(struct event_base *base, struct gw_store *store, const struct 
 	gw_batch_init(u->cur);
 	gw_batch_init(u->next);
 	rc = gw_proxy_load(conf->proxy, &u->proxy, reason, sizeof(reason));
-	if (rc < 0) {
-		/* a proxy that cannot work must not silently become a direct connection */
-		gw_err(SUB, "%s", reason);
-		gw_uplink_free(u);
-		return rc;
-	}
+	if (rc < 0)
+		snprintf(u->proxy_error, sizeof(u->proxy_error), "%s", reason);
 	u->dns = evdns_base_new(base, EVDNS_BASE_INITIALIZE_NAMESERVERS |
 				      EVDNS_BASE_DISABLE_WHEN_INACTIVE);
 	u->hp = gw_http_parser_new(false);

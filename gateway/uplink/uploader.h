@@ -25,6 +25,20 @@ enum gw_uplink_action {
 enum gw_uplink_action gw_uplink_decide(int status);
 const char *gw_uplink_action_name(enum gw_uplink_action a);
 
+struct gw_http_response;
+
+/* What one answer of the cloud means, read without side effects. */
+struct gw_uplink_answer {
+	enum gw_uplink_action action;
+	int64_t wait_ms;          /* as Retry-After says, capped at an hour; -1: absent or unreadable */
+	bool close;               /* the connection cannot carry another request */
+	char retry_after[260];    /* the header as sent, escaped for the log; "" when absent */
+	char body[300];           /* the body's beginning, escaped for the log */
+};
+/* now_ms: the wall clock, for a Retry-After given as an HTTP date. */
+void gw_uplink_read_answer(const struct gw_http_response *r, int64_t now_ms,
+			   struct gw_uplink_answer *out);
+
 struct gw_uplink_stats {
 	bool connected, breaker_open, auth_fault;
 	uint64_t requests, batches_accepted, records_accepted;

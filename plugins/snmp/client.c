@@ -525,7 +525,8 @@ static void handle(struct gw_snmp_client *c, const uint8_t *buf, size_t len,
 		c->st.dropped_spoofed++;
 		inet_ntop(from->ss_family, ip, a, sizeof(a));
 		gw_complain(&c->spoof_log, GW_LOG_WARNING, SUB,
-			    "answer for %s came from %s, not from the device: dropped", s->name, a);
+			    "answer for %s came from %s port %u, not from the device: dropped",
+			    s->name, a, ntohs(((const struct sockaddr_in *)from)->sin_port));
 		return;
 	}
 	if (m->version == GW_SNMP_WIRE_V3) {

@@ -170,6 +170,22 @@ bool gw_1284_is_printer(const struct gw_1284_id *id)
 	return false;
 }
 
+bool gw_ident_text(const uint8_t *p, size_t n, char *out, size_t cap)
+{
+	bool replaced = false;
+	const uint8_t *nul = p ? memchr(p, 0, n) : NULL;
+
+	if (!cap)
+		return false;
+	out[0] = '\0';
+	if (!p)
+		return false;
+	if (nul)
+		n = (size_t)(nul - p);
+	put_value(out, cap, p, n, &replaced);
+	return out[0] != '\0';
+}
+
 bool gw_ident_mac(const uint8_t *p, size_t n, char out[18])
 {
 	static const uint8_t zero[6];

@@ -38,6 +38,13 @@ int gw_1284_parse(const uint8_t *p, size_t n, struct gw_1284_id *out);
 bool gw_1284_is_printer(const struct gw_1284_id *id);
 
 /*
+ * Device text (a serial number) as printable ASCII: cut at the first NUL,
+ * blanks around it dropped, other characters '?'. False when nothing with
+ * a letter or digit is left.
+ */
+bool gw_ident_text(const uint8_t *p, size_t n, char *out, size_t cap);
+
+/*
  * ifPhysAddress as "aa:bb:cc:dd:ee:ff": six octets, or the same written as
  * text ("0:15:99:7d:b1:6a", '-' or ':' between one or two hex digits).
  * False for anything else, all zeros and multicast addresses.

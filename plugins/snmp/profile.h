@@ -55,6 +55,8 @@ void gw_printer_fill(const struct gw_vbset *vs, const struct gw_fill_ctx *fc,
 
 /* Epson private MIB and EPSON-CTRL over SNMP. */
 void gw_epson_plan(struct gw_plan *p, unsigned parts);
+/* The second round: GETs that depend on what the first read (ii per ia slot). */
+void gw_epson_plan_more(const struct gw_vbset *vs, unsigned parts, struct gw_plan *p);
 /* Fills what the Epson sources add; returns true when it used any of them. */
 bool gw_epson_fill(const struct gw_vbset *vs, const struct gw_fill_ctx *fc,
 		   struct gw_devdata *d);

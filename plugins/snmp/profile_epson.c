@@ -1,10 +1,11 @@
 /*
  * The Epson profile: the "@BDC ST2" status, EPSON-CTRL commands carried in
- * SNMP GETs (st, vi, di), the firmware table and the private page counters.
- * It runs only for Epson printers (gw_profile_is_epson) and adds to or
- * refines what the printer profile read from the standard MIBs.
+ * SNMP GETs (st, vi, di, cd, ia, ii), the firmware table and the private
+ * page counters. It runs only for Epson printers (gw_profile_is_epson) and
+ * adds to or refines what the printer profile read from the standard MIBs.
  */
 #include "charset.h"
+#include "epctrl.h"
 #include "mib.h"
 #include "profile.h"
 #include "st2.h"
@@ -20,6 +21,9 @@
 #define CTRL_ST MIB_EPSON_CTRL, 's', 't', 1, 0, 1
 #define CTRL_VI MIB_EPSON_CTRL, 'v', 'i', 1, 0, 0
 #define CTRL_DI MIB_EPSON_CTRL, 'd', 'i', 1, 0, 1
+#define CTRL_CD MIB_EPSON_CTRL, 'c', 'd', 1, 0, 0
+#define CTRL_IA MIB_EPSON_CTRL, 'i', 'a', 1, 0, 0
+#define CTRL_II MIB_EPSON_CTRL, 'i', 'i', 2, 0, 1   /* then the slot, from 1 */
 
 void gw_epson_plan(struct gw_plan *p, unsigned parts)
 {
@@ -27,9 +31,12 @@ void gw_epson_plan(struct gw_plan *p, unsigned parts)
 		gw_plan_get(p, GW_ARCS(MIB_EPSON_STATUS));
 		gw_plan_get(p, GW_ARCS(CTRL_ST));
 	}
+	if (parts & GW_PART_SUPPLIES)
+		gw_plan_get(p, GW_ARCS(CTRL_IA));
 	if (parts & GW_PART_SETTINGS) {
 		gw_plan_get(p, GW_ARCS(CTRL_VI));
 		gw_plan_get(p, GW_ARCS(CTRL_DI));
+		gw_plan_get(p, GW_ARCS(CTRL_CD));
 		gw_plan_walk(p, GW_ARCS(MIB_EPSON_FW_TABLE));
 	}
 	if (parts & GW_PART_COUNTERS) {
@@ -43,6 +50,24 @@ static const struct gw_vb *str_at(const struct gw_vbset *vs, const uint32_t *a, 
 	const struct gw_vb *v = gw_vbset_get(vs, a, n, NULL, 0);
 
 	return gw_vb_is_str(v) && v->len > 0 ? v : NULL;
+}
+
+static bool read_ia(const struct gw_vbset *vs, struct gw_epson_ia *ia)
+{
+	const struct gw_vb *v = str_at(vs, GW_ARCS(CTRL_IA));
+
+	return v && gw_epson_parse_ia(v->val, v->len, ia) == 0 && ia->n_slots > 0;
+}
+
+void gw_epson_plan_more(const struct gw_vbset *vs, unsigned parts, struct gw_plan *p)
+{
+	struct gw_epson_ia ia;
+
+	/* one ii per slot that ia listed: what ia says decides how many there are */
+	if (!(parts & GW_PART_SUPPLIES) || !read_ia(vs, &ia))
+		return;
+	for (unsigned s = 1; s <= ia.n_slots; s++)
+		gw_plan_get(p, GW_ARCS(CTRL_II, s));
 }
 
 static bool read_st2(const struct gw_vbset *vs, struct gw_st2 *st)
@@ -128,8 +153,25 @@ static bool has_consumable(const struct gw_devdata *d, const char *type)
 	return false;
 }
 
-static void st2_supplies(const struct gw_st2 *st, struct gw_devdata *d)
+/*
+ * The ia slot whose cartridge type is this ink record's cartridge byte, not
+ * taken by an earlier record; -1 when none is.
+ */
+static int ia_slot(const struct gw_epson_ia *ia, uint8_t cartridge, bool *taken)
 {
+	for (unsigned s = 0; ia && s < ia->n_slots; s++)
+		if (!taken[s] && ia->has_code[s] && ia->code[s] == cartridge) {
+			taken[s] = true;
+			return (int)s;
+		}
+	return -1;
+}
+
+static void st2_supplies(const struct gw_st2 *st, const struct gw_epson_ia *ia,
+			 struct gw_devdata *d)
+{
+	bool taken[GW_EPSON_MAX_SLOTS] = {false};
+
 	/* the ink records are the printer's own view: they replace Printer-MIB's inks */
 	if (st->n_inks)
 		drop_consumables(d, "ink");
@@ -137,11 +179,16 @@ static void st2_supplies(const struct gw_st2 *st, struct gw_devdata *d)
 		const struct gw_st2_ink *k = &st->inks[i];
 		struct gw_dd_consumable *c = gw_dd_add_consumable(d);
 		const char *col = gw_st2_color_name(k->color);
+		int s = ia_slot(ia, k->cartridge, taken);
 
 		if (!c)
 			return;
 		c->type = gw_dd_str(d, "ink");
 		c->color = col ? gw_dd_str(d, col) : NULL;
+		/* the same cartridge in ia: its slot and type describe this entry */
+		if (s >= 0)
+			c->description = gw_dd_printf(d, "Cartridge type %s, slot %d", ia->type[s],
+						      s + 1);
 		c->unit = gw_dd_str(d, "percent");
 		if (k->level <= 100) {
 			c->level_percent = k->level;
@@ -239,11 +286,53 @@ static const char *fw_from_table(const struct gw_vbset *vs, struct gw_devdata *d
 	return NULL;
 }
 
+/*
+ * ia and ii without ST2 ink records: a slot list says which cartridges are
+ * in, when nothing else said there were inks at all (never a second entry
+ * for an ink Printer-MIB already gave).
+ */
+static bool ia_supplies(const struct gw_epson_ia *ia, struct gw_devdata *d)
+{
+	if (has_consumable(d, "ink"))
+		return false;
+	for (unsigned s = 0; s < ia->n_slots; s++) {
+		struct gw_dd_consumable *c = gw_dd_add_consumable(d);
+
+		if (!c)
+			break;
+		c->type = gw_dd_str(d, "ink");
+		c->description = gw_dd_printf(d, "Cartridge type %s, slot %u", ia->type[s], s + 1);
+		c->state = GW_SUP_UNKNOWN;
+	}
+	return true;
+}
+
+/* Each slot's ii record, verbatim: its keys are not published. */
+static bool ii_records(const struct gw_vbset *vs, const struct gw_epson_ia *ia,
+		       struct gw_devdata *d)
+{
+	bool used = false;
+
+	for (unsigned s = 1; s <= ia->n_slots; s++) {
+		const struct gw_vb *v = str_at(vs, GW_ARCS(CTRL_II, s));
+		struct gw_epson_ii ii;
+
+		if (!v || gw_epson_parse_ii(v->val, v->len, &ii) < 0 || !ii.n_items)
+			continue;
+		gw_dd_kv_str(d, &d->maintenance_settings, gw_dd_printf(d, "ink_cartridge_%u", s),
+			     ii.text);
+		used = true;
+	}
+	return used;
+}
+
 bool gw_epson_fill(const struct gw_vbset *vs, const struct gw_fill_ctx *fc,
 		   struct gw_devdata *d)
 {
 	struct gw_st2 st;
-	bool used = false;
+	struct gw_epson_ia ia;
+	struct gw_epson_cd cd;
+	bool used = false, have_ia = (fc->parts & GW_PART_SUPPLIES) && read_ia(vs, &ia);
 	const struct gw_vb *v;
 	char buf[128];
 
@@ -252,7 +341,7 @@ bool gw_epson_fill(const struct gw_vbset *vs, const struct gw_fill_ctx *fc,
 		if (fc->parts & GW_PART_STATUS)
 			st2_status_errors(&st, d);
 		if (fc->parts & GW_PART_SUPPLIES)
-			st2_supplies(&st, d);
+			st2_supplies(&st, have_ia ? &ia : NULL, d);
 		if (fc->parts & GW_PART_COUNTERS)
 			st2_counters(&st, d);
 		if (!d->serial_number && st.has_serial)
@@ -268,6 +357,16 @@ bool gw_epson_fill(const struct gw_vbset *vs, const struct gw_fill_ctx *fc,
 	if (!d->model && (v = str_at(vs, GW_ARCS(CTRL_DI))) &&
 	    gw_ieee1284_field(v->val, v->len, "MDL", buf, sizeof(buf)) == 0) {
 		d->model = gw_dd_str(d, buf);
+		used = true;
+	}
+	if (have_ia) {
+		used |= ia_supplies(&ia, d);
+		used |= ii_records(vs, &ia, d);
+	}
+	/* the last source of a serial, after Printer-MIB and ST2 */
+	if (!d->serial_number && (v = str_at(vs, GW_ARCS(CTRL_CD))) &&
+	    gw_epson_parse_cd(v->val, v->len, &cd) == 0 && cd.serial[0]) {
+		d->serial_number = gw_dd_str(d, cd.serial);
 		used = true;
 	}
 	if (fc->parts & GW_PART_COUNTERS)

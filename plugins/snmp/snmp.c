@@ -1,5 +1,6 @@
 /*
- * The SNMP plugin: collects from managed printers over SNMP v1, v2c and v3.
+ * The SNMP plugin: collects from managed printers over SNMP v1, v2c and v3,
+ * and finds printers that are not managed yet (discover.c).
  *
  * A poll identifies the device with one GET, then reads what the profiles
  * plan for the parts that are due (walks and GETs, in parallel up to the
@@ -9,6 +10,7 @@
  */
 #include "charset.h"
 #include "client.h"
+#include "discover.h"
 #include "mib.h"
 #include "profile.h"
 #include "vbset.h"
@@ -16,6 +18,7 @@
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/plugin.h"
+#include "devices/discovery.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -27,6 +30,8 @@
 
 #define SUB "snmp"
 #define MAX_GET 32
+#define MORE_GETS 4            /* GETs of the second round, */
+#define MORE_PER_GET 4         /* each small: long answers, and a tooBig loses them all */
 
 struct snmp_conf {
 	long window;
@@ -74,6 +79,7 @@ struct ctx {
 	struct event_base *base;
 	struct snmp_conf conf;
 	struct gw_snmp_client *client;
+	struct gw_snmp_disc *disc;
 	uint64_t polls, polls_ok, polls_failed, epson_polls;
 	struct dev_log *logs;
 	unsigned n_logs;
@@ -100,10 +106,10 @@ struct poll {
 	struct gw_snmp_session *s;
 	struct gw_vbset vs;
 	unsigned pending;
-	bool epson_enterprise, finished;
+	bool epson_enterprise, finished, more_done;
 	struct walk_slot slots[GW_PLAN_MAX];
 	unsigned n_slots;
-	struct getter gets[2];          /* identity, then the plan's GETs */
+	struct getter gets[2 + MORE_GETS]; /* identity, the plan's GETs, the second round */
 	char ip[INET6_ADDRSTRLEN];
 };
 
@@ -176,9 +182,11 @@ static void finish(struct poll *p, int status)
 	gw_collect_done(job, status);
 }
 
+static bool plan_more(struct poll *p);
+
 static void one_done(struct poll *p)
 {
-	if (--p->pending == 0)
+	if (--p->pending == 0 && !plan_more(p))
 		finish(p, 0);
 }
 
@@ -270,6 +278,37 @@ static void on_get(void *arg, int status, const struct gw_snmp_pdu *pdu)
 	one_done(p);
 }
 
+/*
+ * GETs that what the first round read calls for (Epson: one ii per slot ia
+ * listed). True when some went out.
+ */
+static bool plan_more(struct poll *p)
+{
+	struct gw_plan *plan;
+	unsigned i = 0;
+
+	if (p->more_done || !p->ctx->conf.epson || !p->epson_enterprise)
+		return false;
+	p->more_done = true;
+	plan = calloc(1, sizeof(*plan));
+	if (!plan)
+		return false;
+	gw_vbset_sort(&p->vs);
+	gw_epson_plan_more(&p->vs, p->job->parts, plan);
+	for (unsigned k = 0; k < MORE_GETS && i < plan->n_gets; k++) {
+		struct getter *g = &p->gets[2 + k];
+
+		g->p = p;
+		g->n = 0;
+		while (i < plan->n_gets && g->n < MORE_PER_GET)
+			g->oids[g->n++] = plan->gets[i++];
+		if (send_get(g) == 0)
+			p->pending++;
+	}
+	free(plan);
+	return p->pending > 0;
+}
+
 static void plan_round(struct poll *p)
 {
 	struct gw_plan *plan = calloc(1, sizeof(*plan));
@@ -316,8 +355,13 @@ static int snmp_init(struct event_base *base, const void *conf, void **out)
 		.window = (unsigned)c->conf.window,
 		.per_device = (unsigned)c->conf.per_device,
 	};
+	static const struct gw_snmp_disc_ops disc_ops = {gw_discovery_found, gw_discovery_done};
+
 	c->client = gw_snmp_client_new(base, &o);
-	if (!c->client) {
+	c->disc = gw_snmp_disc_new(base, o.per_device, &disc_ops);
+	if (!c->client || !c->disc) {
+		gw_snmp_client_free(c->client);
+		gw_snmp_disc_free(c->disc);
 		free(c);
 		return -ENOMEM;
 	}
@@ -331,6 +375,7 @@ static void snmp_destroy(void *arg)
 
 	if (!c)
 		return;
+	gw_snmp_disc_free(c->disc);
 	gw_snmp_client_free(c->client);
 	gw_charset_cleanup();
 	free(c->logs);
@@ -426,14 +471,23 @@ static void snmp_cancel(void *arg, struct gw_collect *job)
 	poll_free(p);
 }
 
+static int snmp_discover(void *arg, struct gw_discovery *d)
+{
+	struct ctx *c = arg;
+
+	return gw_snmp_disc_step(c->disc, d);
+}
+
 static void snmp_stats(void *arg, struct gw_buf *json)
 {
 	struct ctx *c = arg;
 	struct gw_snmp_stats st;
 	struct gw_walk_stats ws;
+	struct gw_snmp_disc_stats ds;
 
 	gw_snmp_client_stats(c->client, &st);
 	gw_snmp_walk_stats(&ws);
+	gw_snmp_disc_stats(c->disc, &ds);
 	gw_buf_printf(json,
 		      "\"polls\": %llu, \"polls_ok\": %llu, \"polls_failed\": %llu, "
 		      "\"epson_polls\": %llu, \"requests\": %llu, \"sent\": %llu, "
@@ -454,18 +508,35 @@ static void snmp_stats(void *arg, struct gw_buf *json)
 		      (unsigned long long)st.v1_fallbacks, (unsigned long long)st.key_stretches,
 		      (unsigned long long)ws.walks, (unsigned long long)ws.capped,
 		      (unsigned long long)ws.non_increasing, st.in_flight, st.queued);
+	gw_buf_printf(json,
+		      ", \"discovery_runs\": %llu, \"discovery_probes\": %llu, "
+		      "\"discovery_broadcasts\": %llu, \"discovery_answers\": %llu, "
+		      "\"discovery_broadcast_answers\": %llu, \"discovery_identified\": %llu, "
+		      "\"discovery_not_printers\": %llu, \"discovery_duplicates\": %llu, "
+		      "\"discovery_cut_at_end\": %llu, \"discovery_unsent\": %llu, "
+		      "\"discovery_dropped_spoofed\": %llu, \"discovery_dropped_late\": %llu, "
+		      "\"discovery_dropped_unsolicited\": %llu, \"discovery_dropped_mismatch\": %llu",
+		      (unsigned long long)ds.runs, (unsigned long long)ds.probes,
+		      (unsigned long long)ds.broadcasts, (unsigned long long)ds.answers,
+		      (unsigned long long)ds.broadcast_answers, (unsigned long long)ds.identified,
+		      (unsigned long long)ds.not_printers, (unsigned long long)ds.duplicates,
+		      (unsigned long long)ds.cut_at_end, (unsigned long long)ds.unsent,
+		      (unsigned long long)ds.spoofed, (unsigned long long)ds.late,
+		      (unsigned long long)ds.unsolicited, (unsigned long long)ds.mismatch);
 }
 
 const struct gw_plugin gw_plugin_snmp = {
 	.abi = GW_PLUGIN_ABI,
 	.name = "snmp",
-	.description = "Printers over SNMP v1/v2c/v3: Printer-MIB, Host Resources, Epson ST2",
-	.roles = GW_ROLE_COLLECT,
+	.description = "Printers over SNMP v1/v2c/v3: Printer-MIB, Host Resources, Epson ST2; "
+		       "discovery by their IEEE 1284 ids",
+	.roles = GW_ROLE_COLLECT | GW_ROLE_DISCOVER,
 	.config = &snmp_section,
 	.init = snmp_init,
 	.destroy = snmp_destroy,
 	.reconfigure = snmp_reconfigure,
 	.collect = snmp_collect,
 	.cancel = snmp_cancel,
+	.discover = snmp_discover,
 	.stats = snmp_stats,
 };

@@ -222,6 +222,27 @@ static void test_proxy_load_env_and_auth(void **state)
 	evbuffer_free(b);
 }
 
+static void test_base_url(void **state)
+{
+	struct gw_http_url u;
+
+	(void)state;
+	assert_int_equal(gw_http_parse_https_url("https://cloud.example.com", &u), 0);
+	assert_string_equal(u.host, "cloud.example.com");
+	assert_int_equal(u.port, 443);
+	assert_string_equal(u.host_hdr, "cloud.example.com");
+	assert_string_equal(u.path, "");
+	assert_int_equal(gw_http_parse_https_url("https://[2001:db8::5]:8443/api/", &u), 0);
+	assert_string_equal(u.host, "2001:db8::5");
+	assert_int_equal(u.port, 8443);
+	assert_string_equal(u.host_hdr, "[2001:db8::5]:8443");
+	assert_string_equal(u.path, "/api");
+	assert_true(gw_http_parse_https_url("http://cloud", &u) < 0);
+	assert_true(gw_http_parse_https_url("https://cloud:0", &u) < 0);
+	assert_true(gw_http_parse_https_url("https://:443", &u) < 0);
+	assert_true(gw_http_parse_https_url("https://[::1", &u) < 0);
+}
+
 static void test_base64(void **state)
 {
 	char out[16];
@@ -246,6 +267,7 @@ int main(void)
 		cmocka_unit_test(test_proxy_url_credentials),
 		cmocka_unit_test(test_no_proxy),
 		cmocka_unit_test(test_proxy_load_env_and_auth),
+		cmocka_unit_test(test_base_url),
 		cmocka_unit_test(test_base64),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -59,8 +59,11 @@ box_busy_pct() {
 }
 
 # warn_if_busy: a warning on stderr when the box is not quiet before a run.
+# With WAIT_QUIET=SECONDS in the environment it first waits (that long at
+# most) for the machine to be quiet. Prints the busy percentage.
 warn_if_busy() {
 	local busy
+	if [ -n "${WAIT_QUIET:-}" ]; then wait_quiet "$WAIT_QUIET" || true; fi
 	busy=$(box_busy_pct 1)
 	if [ "$busy" -gt 10 ]; then
 		echo "warning: the machine is ${busy}% busy before the run; figures will be low" >&2

@@ -35,8 +35,7 @@ def main():
     a = ap.parse_args()
 
     base = ipaddress.IPv4Address(a.base)
-    last = base + (a.count - 1)
-    if not (base.is_loopback and last.is_loopback):
+    if a.count < 0 or not (base.is_loopback and (base + max(a.count - 1, 0)).is_loopback):
         sys.exit("the fleet must stay inside 127.0.0.0/8")
     secrets = os.path.join(os.path.dirname(os.path.abspath(a.out)), "secrets")
     os.makedirs(secrets, exist_ok=True)

@@ -174,6 +174,31 @@ def st2(out):
     write(out, "st2", b"\x02^S(ABC,D,EF\x03\r\n")
     write(out, "st2", b"\x00@BDC PS\r\nvi:00:AB12CD;\x0c")
     write(out, "st2", b"\x00\x30MFG:EPSON;CMD:ESCPR;MDL:XP-000;CLS:PRINTER;")
+    epson_ctrl(out)
+
+
+def epson_ctrl(out):
+    """cd, ia and ii replies as the reference lays them out, and 1284 ids as
+    discovery reads them (lengths that lie, bytes that are not ASCII)."""
+    ps = b"\x00@BDC PS\r\n"
+    for fmt, off in ((0x08, 31), (0x10, 31), (0x11, 46)):
+        data = bytearray(b"Z" * 60)
+        data[0] = fmt
+        data[off:off + 10] = b"X3B0000001"
+        write(out, "st2", ps + b"cd:" + bytes(data) + b";\x0c")
+    write(out, "st2", ps + b"cd:\x08" + b"Z" * 20 + b";\x0c")
+    write(out, "st2", ps + b"cd:NA;\x0c")
+    write(out, "st2", ps + b"cd:;\x0c")
+    write(out, "st2", ps + b"IA:00;01,03,04,05;\x0c")
+    write(out, "st2", b"ia:00;0B,,K,C2 ,1,2,3,4,5,6,7,8,9,A,B,C,D,E,F,10;")
+    write(out, "st2", ps + b"II:03;IC1:0713;IQT:4B;PDY:18;PDM:05;SID:SIM00000011;LOG:EPSON;\x0c")
+    write(out, "st2", ps + b"ii:NA;\x0c")
+    write(out, "st2", b"II:03;;A:\x01\xff;;B:2")
+    write(out, "st2", b"\x1f\xffMFG:EPSON;MDL:PX-\xe6\x97\xa5\xff;SN:X1;")
+    write(out, "st2", b"\x01MFG:EPSON;CMD:BDC,ESCPR1;MDL:ET-2850;")
+    write(out, "st2", b"manufacturer:HP;model:LaserJet;COMMAND SET:PJL,PCL;SERN:CN1;CLS:PRINTER")
+    write(out, "st2", b"0:15:99:7d:b1:6a")
+    write(out, "st2", b"\x02\xec\x00\x00\x00\x05")
 
 
 def write(out, sub, data):

@@ -85,6 +85,8 @@ static void on_reload(evutil_socket_t sig, short what, void *arg)
 {
 	struct daemon *d = arg;
 	struct gw_config *next;
+	struct gw_uplink_update *up;
+	char why[400];
 
 	(void)sig;
 	(void)what;
@@ -102,12 +104,20 @@ static void on_reload(evutil_socket_t sig, short what, void *arg)
 		gw_config_free(next);
 		return;
 	}
+	/* the uplink's TLS material and proxy are loaded now: refused, nothing changes */
+	up = gw_uplink_prepare(next, why, sizeof(why));
+	if (!up) {
+		gw_err(SUB, "uplink: %s; the new configuration is refused", why);
+		gw_config_free(next);
+		return;
+	}
 	gw_scheduler_configure(d->sched, next);
 	gw_config_free(d->conf);
 	d->conf = next;
 	apply_log_level(d);
 	gw_devices_sync_config(d->devices, d->conf->devices, d->conf->n_devices);
 	configure_fleet(d);
+	gw_uplink_apply(&d->uplink, d->base, d->store, d->conf, up);
 	gw_audit("local", "config.reload", d->opts->config_file, "configuration reloaded");
 }
 

@@ -67,15 +67,43 @@ const char *gw_dd_printf(struct gw_devdata *d, const char *fmt, ...)
 	return gw_dd_strn(d, buf, (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
 }
 
+/*
+ * Make room for one more entry in a list of *n entries (of size bytes each)
+ * whose storage holds *cap: grows in the arena, doubling from 4, never past
+ * max. The list's new address, or NULL when it is full or out of memory.
+ */
+static void *grow(struct gw_devdata *d, void *v, unsigned n, unsigned *cap, size_t size,
+		  unsigned max)
+{
+	unsigned c;
+	void *nv;
+
+	if (n < *cap)
+		return v;
+	if (n >= max)
+		return NULL;
+	c = *cap ? *cap * 2 : 4;
+	if (c > max)
+		c = max;
+	nv = gw_arena_alloc(d->arena, c * size);
+	if (!nv)
+		return NULL;
+	if (n)
+		memcpy(nv, v, n * size); /* the old copy stays in the arena until the end */
+	*cap = c;
+	return nv;
+}
+
 static struct gw_dd_kv *kv_add(struct gw_devdata *d, struct gw_dd_kvlist *l, const char *name)
 {
-	struct gw_dd_kv *kv;
+	struct gw_dd_kv *kv, *v;
 
 	for (unsigned i = 0; i < l->n; i++)
 		if (strcmp(l->v[i].name, name) == 0)
 			return &l->v[i]; /* a repeated name replaces the value */
-	if (l->n >= GW_DD_MAX_KV)
+	if (!(v = grow(d, l->v, l->n, &l->cap, sizeof(*v), GW_DD_MAX_KV)))
 		return NULL;
+	l->v = v;
 	kv = &l->v[l->n];
 	kv->name = gw_dd_str(d, name);
 	if (!kv->name)
@@ -108,10 +136,11 @@ int gw_dd_kv_num(struct gw_devdata *d, struct gw_dd_kvlist *l, const char *name,
 
 struct gw_dd_error *gw_dd_add_error(struct gw_devdata *d)
 {
-	struct gw_dd_error *e;
+	struct gw_dd_error *e, *v;
 
-	if (d->n_errors >= GW_DD_MAX_ERRORS)
+	if (!(v = grow(d, d->errors, d->n_errors, &d->cap_errors, sizeof(*v), GW_DD_MAX_ERRORS)))
 		return NULL;
+	d->errors = v;
 	e = &d->errors[d->n_errors++];
 	*e = (struct gw_dd_error){.since_ms = GW_ABSENT};
 	return e;
@@ -119,10 +148,12 @@ struct gw_dd_error *gw_dd_add_error(struct gw_devdata *d)
 
 struct gw_dd_consumable *gw_dd_add_consumable(struct gw_devdata *d)
 {
-	struct gw_dd_consumable *c;
+	struct gw_dd_consumable *c, *v;
 
-	if (d->n_consumables >= GW_DD_MAX_CONSUMABLES)
+	if (!(v = grow(d, d->consumables, d->n_consumables, &d->cap_consumables, sizeof(*v),
+		       GW_DD_MAX_CONSUMABLES)))
 		return NULL;
+	d->consumables = v;
 	c = &d->consumables[d->n_consumables++];
 	*c = (struct gw_dd_consumable){
 		.level_percent = GW_ABSENT, .level = GW_ABSENT, .max_capacity = GW_ABSENT,
@@ -132,16 +163,35 @@ struct gw_dd_consumable *gw_dd_add_consumable(struct gw_devdata *d)
 
 struct gw_dd_job *gw_dd_add_job(struct gw_devdata *d)
 {
-	struct gw_dd_job *j;
+	struct gw_dd_job *j, *v;
 
-	if (d->n_jobs >= GW_DD_MAX_JOBS)
+	if (!(v = grow(d, d->jobs, d->n_jobs, &d->cap_jobs, sizeof(*v), GW_DD_MAX_JOBS)))
 		return NULL;
+	d->jobs = v;
 	j = &d->jobs[d->n_jobs++];
 	*j = (struct gw_dd_job){
 		.submitted_ms = GW_ABSENT, .completed_ms = GW_ABSENT,
 		.pages = GW_ABSENT, .copies = GW_ABSENT,
 	};
 	return j;
+}
+
+struct gw_dd_history *gw_dd_add_history(struct gw_devdata *d, enum gw_dd_hist which)
+{
+	struct gw_dd_history **list = which == GW_DD_HIST_STATUS ? &d->status_history
+		: which == GW_DD_HIST_CLEANING ? &d->cleaning_history : &d->maintenance_history;
+	unsigned *n = which == GW_DD_HIST_STATUS ? &d->n_status_history
+		: which == GW_DD_HIST_CLEANING ? &d->n_cleaning : &d->n_maintenance;
+	unsigned *cap = which == GW_DD_HIST_STATUS ? &d->cap_status_history
+		: which == GW_DD_HIST_CLEANING ? &d->cap_cleaning : &d->cap_maintenance;
+	struct gw_dd_history *v = grow(d, *list, *n, cap, sizeof(*v), GW_DD_MAX_HISTORY);
+
+	if (!v)
+		return NULL;
+	*list = v;
+	v = &v[(*n)++];
+	*v = (struct gw_dd_history){.at_ms = GW_ABSENT};
+	return v;
 }
 
 const char *gw_printer_status_name(enum gw_printer_status s)

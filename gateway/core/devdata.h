@@ -3,6 +3,13 @@
  * fills in from one poll and what the core turns into a record. Strings
  * live in the object's own arena and go away with it. A field the device
  * does not report stays NULL / GW_ABSENT and is left out of the record.
+ *
+ * The lists (errors, consumables, histories, jobs, name/value lists) grow
+ * in the arena as the add helpers fill them, up to the GW_DD_MAX_* limits:
+ * an object is a few hundred bytes plus what the poll found, so many polls
+ * in flight stay cheap. Read them as arrays of their count; add through
+ * the helpers only. A pointer an add helper returns stays valid until the
+ * next add to the same list (growing moves the list).
  */
 #ifndef GW_DEVDATA_H
 #define GW_DEVDATA_H
@@ -69,8 +76,8 @@ struct gw_dd_kv {
 };
 
 struct gw_dd_kvlist {
-	unsigned n;
-	struct gw_dd_kv v[GW_DD_MAX_KV];
+	unsigned n, cap;
+	struct gw_dd_kv *v;          /* n entries, in the arena */
 };
 
 struct gw_dd_history {
@@ -96,15 +103,16 @@ struct gw_devdata {
 	enum gw_printer_status printer_status;
 	bool has_status;
 
-	unsigned n_errors;
-	struct gw_dd_error errors[GW_DD_MAX_ERRORS];
-	unsigned n_consumables;
-	struct gw_dd_consumable consumables[GW_DD_MAX_CONSUMABLES];
+	unsigned n_errors, cap_errors;
+	struct gw_dd_error *errors;
+	unsigned n_consumables, cap_consumables;
+	struct gw_dd_consumable *consumables;
 	unsigned n_status_history, n_cleaning, n_maintenance, n_jobs;
-	struct gw_dd_history status_history[GW_DD_MAX_HISTORY];
-	struct gw_dd_history cleaning_history[GW_DD_MAX_HISTORY];
-	struct gw_dd_history maintenance_history[GW_DD_MAX_HISTORY];
-	struct gw_dd_job jobs[GW_DD_MAX_JOBS];
+	unsigned cap_status_history, cap_cleaning, cap_maintenance, cap_jobs;
+	struct gw_dd_history *status_history;
+	struct gw_dd_history *cleaning_history;
+	struct gw_dd_history *maintenance_history;
+	struct gw_dd_job *jobs;
 
 	struct gw_dd_kvlist panel_settings, printer_settings, maintenance_settings;
 	struct gw_dd_kvlist media_settings, network_settings;
@@ -136,6 +144,8 @@ int gw_dd_kv_num(struct gw_devdata *d, struct gw_dd_kvlist *l, const char *name,
 struct gw_dd_error *gw_dd_add_error(struct gw_devdata *d);
 struct gw_dd_consumable *gw_dd_add_consumable(struct gw_devdata *d);
 struct gw_dd_job *gw_dd_add_job(struct gw_devdata *d);
+enum gw_dd_hist { GW_DD_HIST_STATUS, GW_DD_HIST_CLEANING, GW_DD_HIST_MAINTENANCE };
+struct gw_dd_history *gw_dd_add_history(struct gw_devdata *d, enum gw_dd_hist which);
 
 const char *gw_printer_status_name(enum gw_printer_status s);
 const char *gw_supply_state_name(enum gw_supply_state s);

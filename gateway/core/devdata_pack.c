@@ -211,9 +211,13 @@ int gw_devdata_pack_device(msgpack_packer *pk, const struct gw_devdata *d)
 		if (key(&o, "maintenance_history", d->n_maintenance))
 			pack_history(pk, d->maintenance_history, d->n_maintenance, "kind", "detail");
 		if (key(&o, "cumulative_ink_usage", d->cumulative_ink_usage.n)) {
-			struct gw_dd_kvlist l = d->cumulative_ink_usage;
+			/* the unit goes last, as one more pair, in a copy of the list */
+			struct gw_dd_kv v[GW_DD_MAX_KV];
+			struct gw_dd_kvlist l = {.n = d->cumulative_ink_usage.n, .v = v};
+			if (l.n)
+				memcpy(v, d->cumulative_ink_usage.v, l.n * sizeof(*v));
 			if (d->ink_usage_unit && l.n < GW_DD_MAX_KV)
-				l.v[l.n++] = (struct gw_dd_kv){"unit", d->ink_usage_unit, 0};
+				v[l.n++] = (struct gw_dd_kv){"unit", d->ink_usage_unit, 0};
 			pack_kvlist(pk, &l);
 		}
 		f_int(&o, "cumulative_print_time_s", d->cumulative_print_time_s);

@@ -18,6 +18,13 @@
 #define ON_TIME_SLACK_MS 1000 /* a poll this much past its interval (and jitter) is late */
 #define FIRE_BATCH 1024       /* due polls started per timer callback, then I/O gets a turn */
 #define TICK_MS 250           /* occasions start together on these boundaries */
+/*
+ * Polls in flight at most. Past it, due polls wait in the heap (16 bytes
+ * each) rather than as polls queued behind the SNMP window (tens of kB
+ * each): with many dead or slow printers, demand can exceed the window for
+ * minutes, and memory would grow with the queue.
+ */
+#define MAX_POLLS_IN_FLIGHT 512
 #define NOT_ARMED UINT32_MAX
 
 /*
@@ -137,6 +144,8 @@ static struct dstate *find(const struct gw_scheduler *s, uint32_t id, unsigned *
 
 /* ---- the timer heap ---- */
 
+static void timer_sync(struct gw_scheduler *s);
+
 static void heap_set(struct gw_scheduler *s, unsigned i, struct heap_ent e)
 {
 	s->heap[i] = e;
@@ -194,7 +203,8 @@ static void heap_remove(struct gw_scheduler *s, struct dstate *ds)
 /* Point the one libevent timer at the earliest occasion. */
 static void timer_sync(struct gw_scheduler *s)
 {
-	int64_t at = s->heap_n && s->running ? s->heap[0].at : INT64_MAX;
+	int64_t at = s->heap_n && s->running && s->st.in_flight < MAX_POLLS_IN_FLIGHT
+		? s->heap[0].at : INT64_MAX;
 	struct timeval tv;
 	int64_t delay;
 
@@ -440,6 +450,7 @@ static void poll_done(struct gw_collect *job, int status)
 	s->st.in_flight--;
 	if (!d || !s->running) {
 		job_free(job);
+		timer_sync(s); /* room for a poll that waits */
 		return;
 	}
 	if (status == 0) {
@@ -563,7 +574,8 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	s->timer_at = INT64_MAX; /* fired: not pending any more */
-	for (unsigned k = 0; k < FIRE_BATCH && s->heap_n && s->heap[0].at <= now; k++) {
+	for (unsigned k = 0; k < FIRE_BATCH && s->heap_n && s->heap[0].at <= now &&
+			     s->st.in_flight < MAX_POLLS_IN_FLIGHT; k++) {
 		struct dstate *ds = s->heap[0].ds;
 
 		heap_remove(s, ds);

@@ -650,10 +650,11 @@ void gw_buffer_set_inflight(struct gw_store *s, uint64_t first, uint64_t last)
 
 	if (!b)
 		return;
-	/* widen first so that the writer never sees a range that is too narrow */
-	atomic_store(&b->inflight_first, 0);
-	atomic_store(&b->inflight_last, first ? last : 0);
-	atomic_store(&b->inflight_first, first);
+	/* both at once: a first of 0 on its own would read as "nothing in flight" */
+	pthread_mutex_lock(&b->mu);
+	b->inflight_first = first;
+	b->inflight_last = first ? last : 0;
+	pthread_mutex_unlock(&b->mu);
 }
 
 int gw_buffer_quarantine(struct gw_store *s, uint64_t seq, gw_store_done_fn done, void *arg)

@@ -5,7 +5,6 @@
 #include "buffer.h"
 
 #include <pthread.h>
-#include <stdatomic.h>
 
 /*
  * The accounting blob in the meta DB ("acct"), big-endian u64s, written in
@@ -33,6 +32,7 @@ struct evict_round {
 	unsigned n, cap;
 	uint64_t count[GW_BUF_CLASSES + 1];  /* last: from the quarantine */
 	uint64_t freed;
+	uint64_t if_first, if_last;          /* in flight, as the round began */
 };
 
 struct buf_state {
@@ -43,8 +43,12 @@ struct buf_state {
 	unsigned psize;                 /* LMDB page size */
 	uint64_t max_bytes;
 
-	/* set on the loop, read by the writer */
-	_Atomic uint64_t inflight_first, inflight_last;
+	/*
+	 * In flight ([first, last], first 0: none): set on the loop, taken by
+	 * the writer once per eviction round, both under mu, so that a round
+	 * never sees half an update nor a range that changes between its passes.
+	 */
+	uint64_t inflight_first, inflight_last;
 
 	/* writer thread only */
 	uint64_t snap_hint;             /* no snapshot below this seq waits */

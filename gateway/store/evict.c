@@ -9,11 +9,18 @@
  * Each round frees a little more than needed (a chunk of the limit), so a
  * full store evicts in steps rather than on every append. The dropped
  * sequence ranges go to the cloud in event records appended in the same
- * transaction, so that a gap is never mistaken for loss.
+ * transaction, so that a gap is never mistaken for loss; a drop report that
+ * has to be evicted itself hands its ranges on to the round's report.
+ *
+ * What the uploader has in flight is taken once per round: were it read
+ * afresh for every record, a range narrowing between the passes would let
+ * step 3 take events (drop reports among them) and the newest records while
+ * older snapshots that step 1 passed over as in flight stayed.
  */
 #include "buffer_int.h"
 #include "../core/clock.h"
 #include "../core/devdata_pack.h"
+#include "../core/mpfield.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -24,12 +31,12 @@
 #define EVENT_RESERVE(nranges) (512 + 20 * (uint64_t)(nranges))
 #define MIN_CHUNK (64u << 10)
 
-static int add_range(struct evict_round *er, uint64_t seq)
+static int add_span(struct evict_round *er, uint64_t first, uint64_t last_seq)
 {
 	struct drop_range *last = er->n ? &er->r[er->n - 1] : NULL;
 
-	if (last && last->last + 1 == seq) {
-		last->last = seq;
+	if (last && last->last + 1 == first) {
+		last->last = last_seq;
 		return 0;
 	}
 	if (er->n == er->cap) {
@@ -40,8 +47,59 @@ static int add_range(struct evict_round *er, uint64_t seq)
 		er->r = r;
 		er->cap = cap;
 	}
-	er->r[er->n++] = (struct drop_range){seq, seq};
+	er->r[er->n++] = (struct drop_range){first, last_seq};
 	return 0;
+}
+
+static int add_range(struct evict_round *er, uint64_t seq)
+{
+	return add_span(er, seq, seq);
+}
+
+static const msgpack_object *map_get(const msgpack_object *m, const char *key)
+{
+	if (!m || m->type != MSGPACK_OBJECT_MAP)
+		return NULL;
+	for (uint32_t i = 0; i < m->via.map.size; i++)
+		if (gw_mp_key_is(&m->via.map.ptr[i].key, key))
+			return &m->via.map.ptr[i].val;
+	return NULL;
+}
+
+/*
+ * An event about to be evicted: if it is one of our drop reports, its
+ * ranges go into this round's report, or they would be lost with it.
+ */
+static int carry_ranges(struct evict_round *er, const void *data, size_t len)
+{
+	const msgpack_object *ev, *model, *type, *ranges;
+	struct gw_record r;
+	msgpack_unpacked h;
+	int rc = 0;
+
+	msgpack_unpacked_init(&h);
+	if (gw_record_decode(data, len, &r, &h) != GW_REC_OK || r.kind != GW_REC_EVENT)
+		goto out;
+	model = map_get(map_get(r.body_obj, "device"), "model");
+	ev = map_get(r.body_obj, "event");
+	type = map_get(ev, "type");
+	ranges = map_get(ev, "ranges");
+	if (!model || !gw_mp_key_is(model, "ecsp-gateway") || !type ||
+	    !gw_mp_key_is(type, "records_dropped") || !ranges ||
+	    ranges->type != MSGPACK_OBJECT_ARRAY)
+		goto out;
+	for (uint32_t i = 0; i < ranges->via.array.size && rc == 0; i++) {
+		const msgpack_object *p = &ranges->via.array.ptr[i];
+		if (p->type != MSGPACK_OBJECT_ARRAY || p->via.array.size != 2 ||
+		    p->via.array.ptr[0].type != MSGPACK_OBJECT_POSITIVE_INTEGER ||
+		    p->via.array.ptr[1].type != MSGPACK_OBJECT_POSITIVE_INTEGER ||
+		    p->via.array.ptr[0].via.u64 > p->via.array.ptr[1].via.u64)
+			continue;
+		rc = add_span(er, p->via.array.ptr[0].via.u64, p->via.array.ptr[1].via.u64);
+	}
+out:
+	msgpack_unpacked_destroy(&h);
+	return rc;
 }
 
 static uint64_t total_bytes(const struct acct *a)
@@ -84,8 +142,6 @@ static int scan(struct gw_store *s, struct buf_state *b, MDB_txn *txn, struct ac
 	for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); rc == 0;
 	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
 		uint64_t seq = gw_store_key64_get(k.mv_data), fp;
-		uint64_t if_first = atomic_load(&b->inflight_first);
-		uint64_t if_last = atomic_load(&b->inflight_last);
 		int cls;
 
 		if (er->freed >= target + report_cost(er)) {
@@ -95,7 +151,8 @@ static int scan(struct gw_store *s, struct buf_state *b, MDB_txn *txn, struct ac
 		cls = gw_buffer_class_of(v.mv_data, v.mv_size);
 		if (want >= 0 && cls != want)
 			continue;
-		if (db == GW_DB_RECORDS && if_first && seq >= if_first && seq <= if_last) {
+		if (db == GW_DB_RECORDS && er->if_first && seq >= er->if_first &&
+		    seq <= er->if_last) {
 			/* on its way to the cloud: not ours to drop */
 			if (first_skip == UINT64_MAX)
 				first_skip = seq;
@@ -115,6 +172,8 @@ static int scan(struct gw_store *s, struct buf_state *b, MDB_txn *txn, struct ac
 		}
 		er->freed += fp;
 		rc = add_range(er, seq);
+		if (rc == 0 && db == GW_DB_RECORDS && cls == GW_REC_EVENT)
+			rc = carry_ranges(er, v.mv_data, v.mv_size);
 		if (rc < 0)
 			break;
 		rc = mdb_cursor_del(c, 0);
@@ -132,6 +191,22 @@ static int cmp_range(const void *x, const void *y)
 	const struct drop_range *a = x, *b = y;
 
 	return a->first < b->first ? -1 : a->first > b->first;
+}
+
+/* Sorted ranges that touch become one (carried ones meet the round's own). */
+static void coalesce(struct evict_round *er)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < er->n; i++) {
+		if (n && er->r[i].first <= er->r[n - 1].last + 1) {
+			if (er->r[i].last > er->r[n - 1].last)
+				er->r[n - 1].last = er->r[i].last;
+		} else {
+			er->r[n++] = er->r[i];
+		}
+	}
+	er->n = n;
 }
 
 static void pack_kv_u64(msgpack_packer *pk, const char *k, uint64_t v)
@@ -229,6 +304,10 @@ int gw_buf_make_room(struct gw_store *s, struct buf_state *b, MDB_txn *txn,
 	if (chunk > b->max_bytes / 4)
 		chunk = b->max_bytes / 4;
 	target = total + need + chunk - b->max_bytes;
+	pthread_mutex_lock(&b->mu);
+	er.if_first = b->inflight_first;
+	er.if_last = b->inflight_last;
+	pthread_mutex_unlock(&b->mu);
 
 	rc = scan(s, b, txn, a, GW_DB_RECORDS, GW_REC_SNAPSHOT, b->snap_hint, target, &er,
 		  &stop);
@@ -241,6 +320,7 @@ int gw_buf_make_room(struct gw_store *s, struct buf_state *b, MDB_txn *txn,
 		rc = scan(s, b, txn, a, GW_DB_RECORDS, -1, 0, target, &er, &stop);
 	if (rc == 0 && er.n) {
 		qsort(er.r, er.n, sizeof(*er.r), cmp_range);
+		coalesce(&er);
 		for (unsigned i = 0; i < er.n && rc == 0; i += RANGES_PER_EVENT)
 			rc = report(s, b, txn, a, &er, i,
 				    er.n - i < RANGES_PER_EVENT ? er.n - i : RANGES_PER_EVENT,

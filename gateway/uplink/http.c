@@ -116,6 +116,12 @@ static int on_headers(http_parser *p)
 	struct gw_http_parser *h = self(p);
 
 	h->r.status = (int)p->status_code;
+	if (h->r.status < 100) {
+		/* the parser takes one or two digits; HTTP says three */
+		snprintf(h->reason, sizeof(h->reason), "bad HTTP response: status code %d",
+			 h->r.status);
+		return -1;
+	}
 	/* a tunnel begins after the head of a 2xx answer to CONNECT */
 	return h->head_only ? 1 : 0;
 }
@@ -183,7 +189,8 @@ static int check(struct gw_http_parser *h)
 
 	if (e == HPE_OK || e == HPE_PAUSED)
 		return h->r.complete ? 1 : 0;
-	snprintf(h->reason, sizeof(h->reason), "bad HTTP response: %s",
+	if (!h->reason[0])
+		snprintf(h->reason, sizeof(h->reason), "bad HTTP response: %s",
 		 http_errno_description(e));
 	return -EPROTO;
 }

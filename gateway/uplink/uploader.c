@@ -8,6 +8,7 @@
 #include "batch.h"
 #include "conn.h"
 #include "http.h"
+#include "settings.h"
 #include "../core/clock.h"
 #include "../core/log.h"
 #include "../store/buffer.h"
@@ -28,21 +29,12 @@ struct gw_uplink {
 	struct event_base *base;
 	struct gw_store *store;
 
-	char host[256], host_hdr[300], target[512];
-	uint16_t port;
 	char gateway_id[72], store_id[17];
-	char *ca_file, *cert_file, *key_file;
-	unsigned batch_records;
-	size_t batch_bytes;
-	int64_t batch_age_ms, timeout_ms, backoff_max_ms, auth_retry_ms;
-	int level;
-	unsigned breaker;
+	struct gw_uplink_limits lim;
+	struct gw_uplink_link *link;      /* what connections are made with */
+	struct gw_uplink_link *pending;   /* a reload's, once no answer is awaited */
 	struct gw_agent_info agent;
 	struct gw_platform platform;
-
-	struct gw_tls_ctx *tls, *proxy_tls;
-	struct gw_proxy *proxy;
-	char proxy_error[300];            /* a proxy setting that cannot work */
 	struct evdns_base *dns;
 
 	struct gw_conn *conn;
@@ -116,8 +108,8 @@ static int64_t backoff_ms(struct gw_uplink *u)
 {
 	int64_t ceil = BACKOFF_BASE_MS << (u->attempt < 20 ? u->attempt : 20);
 
-	if (ceil > u->backoff_max_ms)
-		ceil = u->backoff_max_ms;
+	if (ceil > u->lim.backoff_max_ms)
+		ceil = u->lim.backoff_max_ms;
 	u->attempt++;
 	return 50 + (int64_t)(rnd(u) % (uint64_t)ceil);
 }
@@ -191,12 +183,12 @@ static bool eligible(struct gw_uplink *u)
 {
 	return u->eligible ||
 	       (u->pending_since && u->known_last >= u->frontier &&
-		gw_clock_mono_ms() - u->pending_since >= u->batch_age_ms);
+		gw_clock_mono_ms() - u->pending_since >= u->lim.batch_age_ms);
 }
 
 static void arm_age(struct gw_uplink *u)
 {
-	struct timeval tv = {u->batch_age_ms / 1000, (u->batch_age_ms % 1000) * 1000};
+	struct timeval tv = {u->lim.batch_age_ms / 1000, (u->lim.batch_age_ms % 1000) * 1000};
 
 	u->pending_since = gw_clock_mono_ms();
 	evtimer_add(u->age_ev, &tv);
@@ -302,7 +294,7 @@ static void accepted(struct gw_uplink *u, int status)
 	u->st.json_bytes += u->cur->json_bytes;
 	gw_debug(SUB, "records %" PRIu64 "-%" PRIu64 " (%u) accepted: HTTP %d", u->cur->first,
 		 u->cur->last, u->cur->n, status);
-	if (u->refused_row >= u->breaker)
+	if (u->refused_row >= u->lim.breaker)
 		gw_notice(SUB, "the cloud accepts records again: quarantining resumes");
 	u->refused_row = 0;
 	u->st.breaker_open = false;
@@ -310,8 +302,8 @@ static void accepted(struct gw_uplink *u, int status)
 	u->attempt = 0;
 	gw_complaint_clear(&u->down, SUB, "the cloud accepts records again");
 	gw_complaint_clear(&u->auth, SUB, "the cloud accepts the gateway's credentials again");
-	if (u->cap < u->batch_records)
-		u->cap = u->cap * 2 < u->batch_records ? u->cap * 2 : u->batch_records;
+	if (u->cap < u->lim.batch_records)
+		u->cap = u->cap * 2 < u->lim.batch_records ? u->cap * 2 : u->lim.batch_records;
 	u->cursor = u->cur->resume;
 	/* the next batch, built meanwhile, is now the current one */
 	tmp = u->cur;
@@ -331,11 +323,11 @@ static void refused(struct gw_uplink *u, int status, const char *body)
 		u->st.splits++;
 		gw_info(SUB, "records %" PRIu64 "-%" PRIu64 " refused (HTTP %d: %s): splitting",
 			u->cur->first, u->cur->last, status, body);
-		gw_batch_begin(u->cur, u->cur->first, UINT64_MAX, u->cap, u->batch_bytes, u->level);
+		gw_batch_begin(u->cur, u->cur->first, UINT64_MAX, u->cap, u->lim.batch_bytes, u->lim.level);
 		u->cur_sent = false;
 		return;
 	}
-	if (u->refused_row >= u->breaker) {
+	if (u->refused_row >= u->lim.breaker) {
 		/* a systematic refusal: the gateway, not the data, is wrong */
 		u->st.breaker_open = true;
 		set_error(u, "the cloud refuses every record: quarantining stopped");
@@ -343,7 +335,7 @@ static void refused(struct gw_uplink *u, int status, const char *body)
 			    "ALARM: the cloud refused %u records in a row (last: HTTP %d: %s); "
 			    "quarantining has stopped and the records wait in the store: the "
 			    "gateway, not the data, is probably wrong", u->refused_row, status, body);
-		retry_later(u, u->auth_retry_ms);
+		retry_later(u, u->lim.auth_retry_ms);
 		return;
 	}
 	gw_warn(SUB, "record %" PRIu64 " refused (HTTP %d: %s): moved to the quarantine",
@@ -393,8 +385,8 @@ static void on_answer(struct gw_uplink *u, const struct gw_http_response *r)
 			 "%.200s)", r->status, a.body);
 		set_error(u, why);
 		gw_complain(&u->auth, GW_LOG_ERROR, SUB, "%s; the records wait in the store, "
-			    "next attempt in %lld s", why, (long long)(u->auth_retry_ms / 1000));
-		retry_later(u, u->auth_retry_ms);
+			    "next attempt in %lld s", why, (long long)(u->lim.auth_retry_ms / 1000));
+		retry_later(u, u->lim.auth_retry_ms);
 		break;
 	case GW_UP_SLOW_DOWN:
 		u->st.slow_downs++;
@@ -445,7 +437,7 @@ static void on_answer_timeout(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	snprintf(why, sizeof(why), "no answer within %lld ms", (long long)u->timeout_ms);
+	snprintf(why, sizeof(why), "no answer within %lld ms", (long long)u->lim.timeout_ms);
 	drop_conn(u);
 	transient(u, why);
 	kick(u);
@@ -453,29 +445,13 @@ static void on_answer_timeout(evutil_socket_t fd, short what, void *arg)
 
 static int load_tls(struct gw_uplink *u)
 {
-	struct gw_tls_ctx_opts o = {u->ca_file, u->cert_file, u->key_file};
 	char reason[300];
 
-	if (u->tls)
-		return 0;
-	u->tls = gw_tls_ctx_new(&o, reason, sizeof(reason));
-	if (!u->tls) {
+	if (gw_uplink_link_load_tls(u->link, reason, sizeof(reason)) < 0) {
 		set_error(u, reason);
 		gw_complain(&u->auth, GW_LOG_ERROR, SUB, "%s; the records wait in the store",
 			    reason);
 		return -1;
-	}
-	if (u->proxy && u->proxy->tls && !u->proxy_tls) {
-		o = (struct gw_tls_ctx_opts){u->proxy->ca_file ? u->proxy->ca_file : u->ca_file,
-					     NULL, NULL};
-		u->proxy_tls = gw_tls_ctx_new(&o, reason, sizeof(reason));
-		if (!u->proxy_tls) {
-			set_error(u, reason);
-			gw_complain(&u->auth, GW_LOG_ERROR, SUB, "TLS to the proxy: %s", reason);
-			gw_tls_ctx_free(u->tls);
-			u->tls = NULL;
-			return -1;
-		}
 	}
 	return 0;
 }
@@ -483,25 +459,26 @@ static int load_tls(struct gw_uplink *u)
 static void connect_now(struct gw_uplink *u)
 {
 	static const struct gw_conn_cbs cbs = {on_ready, on_readable, on_closed};
+	struct gw_uplink_link *l = u->link;
 	struct gw_conn_opts o = {
-		.host = u->host, .port = u->port, .tls = u->tls, .proxy = u->proxy,
-		.proxy_tls = u->proxy_tls, .dns = u->dns, .timeout_ms = u->timeout_ms,
+		.host = l->host, .port = l->port, .proxy = l->proxy, .dns = u->dns,
+		.timeout_ms = u->lim.timeout_ms,
 	};
 
-	if (u->proxy_error[0]) {
+	if (l->proxy_error[0]) {
 		/* never quietly go direct when the site says to use a proxy */
-		set_error(u, u->proxy_error);
+		set_error(u, l->proxy_error);
 		gw_complain(&u->auth, GW_LOG_ERROR, SUB, "%s; the records wait in the store",
-			    u->proxy_error);
-		retry_later(u, u->auth_retry_ms);
+			    l->proxy_error);
+		retry_later(u, u->lim.auth_retry_ms);
 		return;
 	}
 	if (load_tls(u) < 0) {
-		retry_later(u, u->auth_retry_ms);
+		retry_later(u, u->lim.auth_retry_ms);
 		return;
 	}
-	o.tls = u->tls;
-	o.proxy_tls = u->proxy_tls;
+	o.tls = l->tls;
+	o.proxy_tls = l->proxy_tls;
 	u->conn = gw_conn_new(u->base, &o, &cbs, u);
 	if (!u->conn || gw_conn_start(u->conn) < 0) {
 		gw_conn_free(u->conn);
@@ -517,19 +494,20 @@ static void send_cur(struct gw_uplink *u)
 	char key[200], len[24];
 	struct gw_http_header h[6];
 	size_t n = 0;
-	struct timeval tv = {u->timeout_ms / 1000, (u->timeout_ms % 1000) * 1000};
+	struct timeval tv = {u->lim.timeout_ms / 1000, (u->lim.timeout_ms % 1000) * 1000};
 
 	snprintf(key, sizeof(key), "%s:%s:%" PRIu64 "-%" PRIu64, u->gateway_id, u->store_id,
 		 u->cur->first, u->cur->last);
 	snprintf(len, sizeof(len), "%zu", evbuffer_get_length(u->cur->body));
 	h[n++] = (struct gw_http_header){"Content-Type", "application/json"};
-	if (u->level > 0)
+	if (u->cur->level > 0)  /* as built: a reload may have changed the level since */
 		h[n++] = (struct gw_http_header){"Content-Encoding", "gzip"};
 	h[n++] = (struct gw_http_header){"Idempotency-Key", key};
 	h[n++] = (struct gw_http_header){"User-Agent", "ecsp-gateway/" GW_VERSION};
 	h[n++] = (struct gw_http_header){"Content-Length", len};
 	u->st.body_bytes += evbuffer_get_length(u->cur->body);
-	if (gw_http_write_request(u->req, "POST", u->target, u->host_hdr, h, n, NULL, 0) < 0 ||
+	if (gw_http_write_request(u->req, "POST", u->link->target, u->link->host_hdr, h, n, NULL,
+				  0) < 0 ||
 	    evbuffer_add_buffer(u->req, u->cur->body) < 0 || gw_conn_write(u->conn, u->req) < 0) {
 		evbuffer_drain(u->req, evbuffer_get_length(u->req));
 		drop_conn(u);
@@ -546,7 +524,7 @@ static void send_cur(struct gw_uplink *u)
 
 static void begin(struct gw_uplink *u, struct gw_batch *b, uint64_t from)
 {
-	if (gw_batch_begin(b, from, UINT64_MAX, u->cap, u->batch_bytes, u->level) < 0)
+	if (gw_batch_begin(b, from, UINT64_MAX, u->cap, u->lim.batch_bytes, u->lim.level) < 0)
 		gw_err(SUB, "out of memory for a batch");
 }
 
@@ -583,6 +561,7 @@ static void publish_inflight(struct gw_uplink *u)
 }
 
 static void kick_inner(struct gw_uplink *u);
+static void switch_link(struct gw_uplink *u);
 
 /* Decide what to do next; called after anything happened. */
 static void kick(struct gw_uplink *u)
@@ -593,13 +572,15 @@ static void kick(struct gw_uplink *u)
 
 static void kick_inner(struct gw_uplink *u)
 {
+	if (u->pending)
+		switch_link(u);
 	if (u->waiting)
 		return;
 	if (u->rebuild) {
 		/* the same records again, so the Idempotency-Key stays the same */
 		u->rebuild = false;
 		if (gw_batch_begin(u->cur, u->cur->first, u->cur->last, UINT32_MAX, SIZE_MAX,
-				   u->level) < 0)
+				   u->lim.level) < 0)
 			return;
 	}
 	if (!u->cur->active) {
@@ -647,7 +628,7 @@ static void on_appended(unsigned n, uint64_t last_seq, void *arg)
 		return; /* read already */
 	if (!u->pending_since)
 		arm_age(u);
-	if (u->known_last - u->frontier + 1 >= u->batch_records)
+	if (u->known_last - u->frontier + 1 >= u->lim.batch_records)
 		u->eligible = true;
 	kick(u);
 }
@@ -664,20 +645,6 @@ static void on_age(evutil_socket_t fd, short what, void *arg)
 	kick(u);
 }
 
-static int parse_base_url(struct gw_uplink *u, const char *url)
-{
-	struct gw_http_url p;
-
-	if (gw_http_parse_https_url(url, &p) < 0)
-		return -EINVAL;
-	memcpy(u->host, p.host, sizeof(u->host));
-	memcpy(u->host_hdr, p.host_hdr, sizeof(u->host_hdr));
-	u->port = p.port;
-	snprintf(u->target, sizeof(u->target), "%s/v1/gateways/%s/batches", p.path,
-		 u->gateway_id);
-	return 0;
-}
-
 static void agent_info(struct gw_uplink *u)
 {
 	gw_agent_probe(&u->platform);
@@ -685,41 +652,33 @@ static void agent_info(struct gw_uplink *u)
 					  u->platform.os_version, u->platform.product};
 }
 
-int gw_uplink_new(struct event_base *base, struct gw_store *store, const struct gw_config *conf,
-		  struct gw_uplink **out)
+static void announce(struct gw_uplink *u)
 {
-	const struct gw_conf_uplink *c = conf->uplink;
-	struct gw_uplink *u;
-	char reason[300];
-	int rc;
+	const struct gw_uplink_link *l = u->link;
 
-	*out = NULL;
-	if (!c->enabled)
-		return 0;
-	u = calloc(1, sizeof(*u));
-	if (!u)
-		return -ENOMEM;
+	gw_notice(SUB, "uploading to https://%s%s as %s (store %s)%s%s%s", l->host_hdr, l->target,
+		  u->gateway_id, u->store_id, l->proxy ? " through the proxy " : "",
+		  l->proxy ? l->proxy->host : "",
+		  l->proxy && l->proxy->from_env ? " (from https_proxy)" : "");
+}
+
+/* Takes the link. */
+static struct gw_uplink *create(struct event_base *base, struct gw_store *store,
+				const struct gw_config *conf, struct gw_uplink_link *link)
+{
+	struct gw_uplink *u = calloc(1, sizeof(*u));
+
+	if (!u) {
+		gw_uplink_link_free(link);
+		return NULL;
+	}
 	u->base = base;
 	u->store = store;
+	u->link = link;
 	snprintf(u->gateway_id, sizeof(u->gateway_id), "%s", conf->gateway->id);
 	snprintf(u->store_id, sizeof(u->store_id), "%s", gw_store_id(store));
-	if (parse_base_url(u, c->base_url) < 0) {
-		gw_err(SUB, "uplink.base_url %s: cannot be used", c->base_url);
-		free(u);
-		return -EINVAL;
-	}
-	u->ca_file = c->ca_file ? strdup(c->ca_file) : NULL;
-	u->cert_file = c->cert_file ? strdup(c->cert_file) : NULL;
-	u->key_file = c->key_file ? strdup(c->key_file) : NULL;
-	u->batch_records = (unsigned)c->batch_records;
-	u->cap = u->batch_records;
-	u->batch_bytes = c->batch_bytes;
-	u->batch_age_ms = c->batch_age_ms;
-	u->timeout_ms = c->timeout_ms;
-	u->backoff_max_ms = c->backoff_max_ms;
-	u->auth_retry_ms = c->auth_retry_ms;
-	u->level = c->compression == 0 ? (int)c->compression_level : 0;
-	u->breaker = (unsigned)c->quarantine_breaker;
+	gw_uplink_limits_get(conf->uplink, &u->lim);
+	u->cap = u->lim.batch_records;
 	agent_info(u);
 	if (getrandom(&u->rng, sizeof(u->rng), 0) != sizeof(u->rng) || !u->rng)
 		u->rng = 0x9e3779b97f4a7c15ull ^ (uint64_t)gw_clock_mono_ms();
@@ -727,9 +686,6 @@ int gw_uplink_new(struct event_base *base, struct gw_store *store, const struct 
 	u->next = &u->slots[1];
 	gw_batch_init(u->cur);
 	gw_batch_init(u->next);
-	rc = gw_proxy_load(conf->proxy, &u->proxy, reason, sizeof(reason));
-	if (rc < 0)
-		snprintf(u->proxy_error, sizeof(u->proxy_error), "%s", reason);
 	u->dns = evdns_base_new(base, EVDNS_BASE_INITIALIZE_NAMESERVERS |
 				      EVDNS_BASE_DISABLE_WHEN_INACTIVE);
 	u->hp = gw_http_parser_new(false);
@@ -741,19 +697,144 @@ int gw_uplink_new(struct event_base *base, struct gw_store *store, const struct 
 	if (!u->dns || !u->hp || !u->req || !u->retry_ev || !u->age_ev || !u->answer_ev ||
 	    !u->step_ev) {
 		gw_uplink_free(u);
-		return -ENOMEM;
+		return NULL;
 	}
 	gw_buffer_set_listener(store, on_appended, u);
 	u->eligible = true; /* whatever waits from before goes at once */
 	u->frontier = 1;    /* sequence numbers start at 1 */
-	gw_notice(SUB, "uploading to https://%s%s as %s (store %s)%s%s%s", u->host_hdr, u->target,
-		  u->gateway_id, u->store_id, u->proxy ? " through the proxy " : "",
-		  u->proxy ? u->proxy->host : "",
-		  u->proxy && u->proxy->from_env ? " (from https_proxy)" : "");
+	announce(u);
 	load_tls(u);
-	*out = u;
 	kick(u);
-	return 0;
+	return u;
+}
+
+int gw_uplink_new(struct event_base *base, struct gw_store *store, const struct gw_config *conf,
+		  struct gw_uplink **out)
+{
+	struct gw_uplink_link *link;
+	char reason[400];
+
+	*out = NULL;
+	if (!conf->uplink->enabled)
+		return 0;
+	link = gw_uplink_link_new(conf, false, reason, sizeof(reason));
+	if (!link) {
+		gw_err(SUB, "%s", reason);
+		return -EINVAL;
+	}
+	*out = create(base, store, conf, link);
+	return *out ? 0 : -ENOMEM;
+}
+
+struct gw_uplink_update {
+	bool enabled;
+	struct gw_uplink_limits lim;
+	struct gw_uplink_link *link;
+};
+
+struct gw_uplink_update *gw_uplink_prepare(const struct gw_config *conf, char *reason,
+					   size_t len)
+{
+	struct gw_uplink_update *up = calloc(1, sizeof(*up));
+
+	if (!up) {
+		snprintf(reason, len, "out of memory");
+		return NULL;
+	}
+	up->enabled = conf->uplink->enabled;
+	if (!up->enabled)
+		return up;
+	gw_uplink_limits_get(conf->uplink, &up->lim);
+	up->link = gw_uplink_link_new(conf, true, reason, len);
+	if (!up->link) {
+		free(up);
+		return NULL;
+	}
+	return up;
+}
+
+void gw_uplink_update_free(struct gw_uplink_update *up)
+{
+	if (up) {
+		gw_uplink_link_free(up->link);
+		free(up);
+	}
+}
+
+static void take_limits(struct gw_uplink *u, const struct gw_uplink_limits *l)
+{
+	unsigned old = u->lim.batch_records;
+
+	u->lim = *l;
+	/* a batch being halved keeps its cap; it grows back to the new limit */
+	if (u->cap >= old || u->cap > l->batch_records)
+		u->cap = l->batch_records;
+	/* the batch built ahead was built under the old limits: build it again */
+	if (u->next->active)
+		gw_batch_clear(u->next);
+}
+
+/* The connection is idle (or gone): the new link takes over. */
+static void switch_link(struct gw_uplink *u)
+{
+	if (!u->pending || u->awaiting)
+		return;
+	if (u->conn)
+		gw_info(SUB, "closing the connection: the settings changed");
+	drop_conn(u);
+	u->st.connected = false;
+	gw_uplink_link_free(u->link);
+	u->link = u->pending;
+	u->pending = NULL;
+	announce(u);
+	if (u->waiting) {
+		/* a wait for the old peer or the old settings: try the new ones now */
+		evtimer_del(u->retry_ev);
+		u->waiting = false;
+		u->st.next_attempt_ms = 0;
+	}
+	u->attempt = 0;
+	gw_complaint_clear(&u->down, SUB, "new uplink settings");
+	gw_complaint_clear(&u->auth, SUB, "new uplink settings");
+}
+
+void gw_uplink_apply(struct gw_uplink **up_, struct event_base *base, struct gw_store *store,
+		     const struct gw_config *conf, struct gw_uplink_update *up)
+{
+	struct gw_uplink *u = *up_;
+
+	if (!up->enabled) {
+		if (u)
+			gw_notice(SUB, "uploads stop: uplink.enabled is false now; the records "
+				  "wait in the store");
+		gw_uplink_free(u);
+		*up_ = NULL;
+		gw_uplink_update_free(up);
+		return;
+	}
+	if (!u) {
+		*up_ = create(base, store, conf, up->link);
+		up->link = NULL;
+		if (!*up_)
+			gw_err(SUB, "out of memory: uploads cannot start");
+		gw_uplink_update_free(up);
+		return;
+	}
+	take_limits(u, &up->lim);
+	if (gw_uplink_link_same(u->pending ? u->pending : u->link, up->link)) {
+		/* the same peer, files and proxy: the connection stays */
+		gw_uplink_update_free(up);
+		kick(u);
+		return;
+	}
+	gw_uplink_link_free(u->pending);
+	u->pending = up->link;
+	up->link = NULL;
+	gw_uplink_update_free(up);
+	if (u->awaiting)
+		gw_notice(SUB, "new uplink settings: they take over once the batch on its way "
+			  "is answered");
+	kick(u);
 }
 
 void gw_uplink_free(struct gw_uplink *u)
@@ -778,13 +859,9 @@ void gw_uplink_free(struct gw_uplink *u)
 	gw_http_parser_free(u->hp);
 	if (u->dns)
 		evdns_base_free(u->dns, 0);
-	gw_tls_ctx_free(u->tls);
-	gw_tls_ctx_free(u->proxy_tls);
+	gw_uplink_link_free(u->link);
+	gw_uplink_link_free(u->pending);
 	gw_tls_cleanup();
-	gw_proxy_free(u->proxy);
-	free(u->ca_file);
-	free(u->cert_file);
-	free(u->key_file);
 	free(u);
 }
 

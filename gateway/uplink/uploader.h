@@ -61,6 +61,25 @@ struct gw_uplink;
  */
 int gw_uplink_new(struct event_base *base, struct gw_store *store, const struct gw_config *conf,
 		  struct gw_uplink **out);
+/*
+ * A reload in two steps, so that it can be refused before anything changes.
+ * Prepare settles what conf asks of the uplink: NULL with a reason when its
+ * base URL cannot be used, its TLS material cannot be loaded, or a proxy the
+ * file configures cannot work.
+ */
+struct gw_uplink_update;
+struct gw_uplink_update *gw_uplink_prepare(const struct gw_config *conf, char *reason,
+					   size_t len);
+void gw_uplink_update_free(struct gw_uplink_update *up);
+/*
+ * Apply it (takes up): limits apply at once (the batch on the wire keeps
+ * its own); a new base URL, CA bundle, client certificate or key, or proxy
+ * closes the connection once the batch on its way is answered (at once when
+ * none is) and the next connection uses them. Enabling starts uploads,
+ * disabling stops them (records wait in the store). *u may be or become NULL.
+ */
+void gw_uplink_apply(struct gw_uplink **u, struct event_base *base, struct gw_store *store,
+		     const struct gw_config *conf, struct gw_uplink_update *up);
 /* Stop at once; unacknowledged batches are sent again next time. Accepts NULL. */
 void gw_uplink_free(struct gw_uplink *u);
 void gw_uplink_get_stats(const struct gw_uplink *u, struct gw_uplink_stats *st);

@@ -1,7 +1,8 @@
 /*
  * The record buffer: reading in order, acknowledging, the quarantine, byte
  * accounting, eviction by kind with dropped ranges reported, records of an
- * unknown format kept, and the map never filling up.
+ * unknown format kept, the map never filling up, and what the uploader has
+ * in flight kept through eviction while the range it publishes changes.
  */
 #include "core/devdata_pack.h"
 #include "store/buffer.h"
@@ -15,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <cmocka.h>
 
 #include "testutil.h"
@@ -394,6 +396,132 @@ static void test_quarantine_evicted_before_events(void **state)
 	gw_store_close(s);
 }
 
+/* Every seq below next_seq is either stored or inside a reported range, never both. */
+static void check_stored_xor_reported(struct gw_store *s, const struct gw_buffer_stats *st)
+{
+	static struct seen seen;
+	struct dropinfo *d = calloc(1, sizeof(*d));
+	bool *present = calloc(st->next_seq + 1, sizeof(*present));
+
+	read_all(s, &seen, false);
+	assert_true(seen.n <= 4096);
+	for (unsigned i = 0; i < seen.n; i++)
+		if (seen.seq[i] < st->next_seq)
+			present[seen.seq[i]] = true;
+	assert_true(gw_buffer_read(s, 0, 100000, visit_drop, d) > 0);
+	for (uint64_t q = 1; q < st->next_seq; q++)
+		if (present[q] == in_ranges(d, q))
+			fail_msg("seq %llu is %s", (unsigned long long)q,
+				 present[q] ? "both stored and reported dropped"
+					    : "neither stored nor reported dropped");
+	free(present);
+	free(d);
+}
+
+/*
+ * A drop report that has to be evicted itself hands its ranges on: here
+ * every snapshot is in flight (a batch being built from the oldest one), so
+ * the round can only take the older drop reports below it.
+ */
+static void test_evicted_drop_report_hands_on_its_ranges(void **state)
+{
+	struct gw_store *s = open_store(1 << 20);
+	struct gw_buffer_stats st;
+	static struct seen seen;
+	uint64_t oldest_snapshot = 0;
+	unsigned reports_below = 0;
+
+	(void)state;
+	acks = nacks = 0;
+	for (int i = 0; i < 2000; i++) {
+		append(s, GW_REC_SNAPSHOT, 1000);
+		if (i % 97 == 0)
+			gw_store_flush(s);
+	}
+	gw_store_flush(s);
+	read_all(s, &seen, false);
+	for (unsigned i = 0; i < seen.n && !oldest_snapshot; i++)
+		if (seen.cls[i] == GW_REC_SNAPSHOT)
+			oldest_snapshot = seen.seq[i];
+		else
+			reports_below++;
+	assert_true(reports_below >= 2);
+
+	/* past the limit again (a round freed a chunk): nothing but those reports may go */
+	gw_buffer_set_inflight(s, oldest_snapshot, UINT64_MAX);
+	for (int i = 0; i < 100; i++)
+		append(s, GW_REC_SNAPSHOT, 1000);
+	gw_store_flush(s);
+	gw_buffer_set_inflight(s, 0, 0);
+	assert_int_equal(nacks, 0);
+
+	gw_buffer_get_stats(s, &st);
+	assert_int_equal(st.dropped[GW_REC_EVENT], reports_below);
+	read_all(s, &seen, false);
+	assert_int_equal(seen.seq[0], oldest_snapshot); /* the in-flight ones all stayed */
+	check_stored_xor_reported(s, &st);
+	gw_store_close(s);
+}
+
+static void pause_us(long us)
+{
+	struct timespec ts = {0, us * 1000};
+
+	nanosleep(&ts, NULL);
+}
+
+/*
+ * The uploader republishes its range while the writer evicts: a batch being
+ * built from S ([S, max]) and, once built, exactly [S, L], back and forth.
+ * Whichever a round sees, [S, L] is never evicted, snapshots newer than L
+ * always suffice (so no event goes), and every dropped seq is reported.
+ */
+static void test_inflight_changing_during_eviction(void **state)
+{
+	struct gw_store *s = open_store(1 << 20);
+	struct gw_buffer_stats st;
+	static struct seen seen;
+	uint64_t first, last;
+	unsigned n_batch;
+
+	(void)state;
+	acks = nacks = 0;
+	for (int i = 0; i < 1500; i++) {
+		append(s, GW_REC_SNAPSHOT, 1000);
+		if (i % 97 == 0)
+			gw_store_flush(s);
+	}
+	gw_store_flush(s);
+	read_all(s, &seen, false);
+	assert_true(seen.n > 400);
+	first = seen.seq[0];
+	last = seen.seq[299];
+	n_batch = 300;
+
+	for (int round = 0; round < 300; round++) {
+		for (int i = 0; i < 8; i++)
+			append(s, GW_REC_SNAPSHOT, 1000);
+		for (int t = 0; t < 16; t++) {
+			gw_buffer_set_inflight(s, first, t & 1 ? last : UINT64_MAX);
+			pause_us(20);
+		}
+		gw_buffer_set_inflight(s, first, last);
+		gw_store_flush(s);
+	}
+	gw_buffer_set_inflight(s, 0, 0);
+	assert_int_equal(nacks, 0);
+
+	read_all(s, &seen, false);
+	assert_true(seen.n >= n_batch);
+	for (unsigned i = 0; i < n_batch; i++)
+		assert_true(seen.seq[i] >= first && seen.seq[i] <= last);
+	assert_int_equal(seen.seq[n_batch - 1], last);
+	gw_buffer_get_stats(s, &st);
+	assert_int_equal(st.dropped[GW_REC_EVENT], 0);
+	check_stored_xor_reported(s, &st);
+	gw_store_close(s);
+}
+
 static int teardown_all(void **state)
 {
 	(void)state;
@@ -413,6 +541,10 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_oversized_record_fails_alone, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_quarantine_evicted_before_events, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_evicted_drop_report_hands_on_its_ranges, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_inflight_changing_during_eviction, setup,
 						teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, teardown_all);

@@ -1,6 +1,7 @@
 /*
  * The pure parts of the uplink: the answer table, Retry-After in both
- * forms, response framing, the proxy URL (percent-decoded credentials),
+ * forms, response framing, what an answer means to the uploader, the
+ * proxy's answer to CONNECT, the proxy URL (percent-decoded credentials),
  * no_proxy matching and the environment fallback, Basic authentication.
  */
 #include "uplink/http.h"
@@ -8,6 +9,7 @@
 #include "uplink/uploader.h"
 
 #include <event2/buffer.h>
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -107,6 +109,101 @@ static void test_response_framing(void **state)
 	gw_http_parser_reset(p, true);
 	assert_int_equal(feed_str(p, "HTTP/1.1 200 Connection established\r\n\r\n"), 1);
 	assert_int_equal(gw_http_parser_response(p)->status, 200);
+	gw_http_parser_free(p);
+	evbuffer_free(b);
+}
+
+static void test_answer_reading(void **state)
+{
+	struct gw_http_parser *p = gw_http_parser_new(false);
+	const struct gw_http_response *r;
+	struct gw_uplink_answer a;
+	/* Sun, 06 Nov 1994 08:49:37 GMT */
+	int64_t t = 784111777000LL;
+
+	(void)state;
+	assert_int_equal(feed_str(p, "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 7\r\n"
+				     "Content-Length: 14\r\n\r\n{\"error\": \"x\"}"), 1);
+	r = gw_http_parser_response(p);
+	assert_string_equal(r->phrase, "Service Unavailable");
+	gw_uplink_read_answer(r, t, &a);
+	assert_int_equal(a.action, GW_UP_SLOW_DOWN);
+	assert_int_equal(a.wait_ms, 7000);
+	assert_false(a.close);
+	assert_string_equal(a.retry_after, "7");
+	assert_string_equal(a.body, "{\"error\": \"x\"}");
+
+	/* a date, a closing connection, and bytes that must not reach the log raw */
+	gw_http_parser_reset(p, false);
+	assert_int_equal(feed_str(p, "HTTP/1.1 429 Slow\r\nRetry-After: Sun, 06 Nov 1994 "
+				     "08:49:47 GMT\r\nConnection: close\r\nContent-Length: 11\r\n"
+				     "\r\na\x1b[2J\n\n  b\xff"), 1);
+	gw_uplink_read_answer(gw_http_parser_response(p), t, &a);
+	assert_int_equal(a.wait_ms, 10000);
+	assert_true(a.close);
+	assert_string_equal(a.body, "a\\x1b[2J b\\xff");
+
+	/* unreadable Retry-After: back off instead; escaped for the log */
+	gw_http_parser_reset(p, false);
+	assert_int_equal(feed_str(p, "HTTP/1.1 503 X\r\nRetry-After: soon\xc3\xa9\r\n"
+				     "Content-Length: 0\r\n\r\n"), 1);
+	gw_uplink_read_answer(gw_http_parser_response(p), t, &a);
+	assert_int_equal(a.wait_ms, -1);
+	assert_string_equal(a.retry_after, "soon\\xc3\\xa9");
+
+	/* a body with a NUL byte is cut there for the log, not read past */
+	gw_http_parser_reset(p, false);
+	assert_int_equal(feed_str(p, "HTTP/1.1 400 Bad\r\nContent-Length: 3\r\n\r\n"), 0);
+	{
+		struct evbuffer *b = evbuffer_new();
+		evbuffer_add(b, "x\0y", 3);
+		assert_int_equal(gw_http_parser_feed(p, b), 1);
+		evbuffer_free(b);
+	}
+	gw_uplink_read_answer(gw_http_parser_response(p), t, &a);
+	assert_int_equal(a.action, GW_UP_REFUSED);
+	assert_string_equal(a.body, "x\\x00y");
+
+	/* one or two digits are not an HTTP status */
+	gw_http_parser_reset(p, false);
+	assert_true(feed_str(p, "HTTP/1.1 1 X\r\nContent-Length: 0\r\n\r\n") < 0);
+	assert_non_null(strstr(gw_http_parser_reason(p), "status code 1"));
+	gw_http_parser_free(p);
+}
+
+static void test_connect_answer(void **state)
+{
+	struct gw_http_parser *p = gw_http_parser_new(true);
+	struct evbuffer *b = evbuffer_new();
+	char why[300];
+
+	(void)state;
+	/* in pieces; the cloud's first TLS bytes right behind the head stay */
+	evbuffer_add_printf(b, "HTTP/1.1 200 Connection est");
+	assert_int_equal(gw_proxy_connect_answer(p, b, why, sizeof(why)), 0);
+	evbuffer_add_printf(b, "ablished\r\nContent-Length: 5\r\n\r\n\x16\x03\x03");
+	assert_int_equal(gw_proxy_connect_answer(p, b, why, sizeof(why)), 1);
+	assert_int_equal(evbuffer_get_length(b), 3);
+	evbuffer_drain(b, 3);
+
+	gw_http_parser_reset(p, true);
+	evbuffer_add_printf(b, "HTTP/1.1 407 Proxy Authentication Required\r\n"
+			    "Proxy-Authenticate: Basic realm=\"x\"\r\nContent-Length: 3\r\n\r\n");
+	assert_int_equal(gw_proxy_connect_answer(p, b, why, sizeof(why)), -ECONNREFUSED);
+	assert_string_equal(why, "the proxy refused the tunnel: HTTP 407 Proxy Authentication "
+				 "Required (check proxy.user and proxy.password_file)");
+
+	gw_http_parser_reset(p, true);
+	evbuffer_drain(b, evbuffer_get_length(b));
+	evbuffer_add_printf(b, "HTTP/1.1 403 \x1b[2J\r\n\r\n");
+	assert_int_equal(gw_proxy_connect_answer(p, b, why, sizeof(why)), -ECONNREFUSED);
+	assert_non_null(strstr(why, "HTTP 403 \\x1b[2J (the proxy's rules forbid"));
+
+	gw_http_parser_reset(p, true);
+	evbuffer_drain(b, evbuffer_get_length(b));
+	evbuffer_add(b, "\x16\x03\x01\x00\x05hello", 10);
+	assert_true(gw_proxy_connect_answer(p, b, why, sizeof(why)) < 0);
+	assert_non_null(strstr(why, "is not HTTP"));
 	gw_http_parser_free(p);
 	evbuffer_free(b);
 }
@@ -264,6 +361,8 @@ int main(void)
 		cmocka_unit_test(test_answer_table),
 		cmocka_unit_test(test_retry_after),
 		cmocka_unit_test(test_response_framing),
+		cmocka_unit_test(test_answer_reading),
+		cmocka_unit_test(test_connect_answer),
 		cmocka_unit_test(test_proxy_url_credentials),
 		cmocka_unit_test(test_no_proxy),
 		cmocka_unit_test(test_proxy_load_env_and_auth),

@@ -9,17 +9,20 @@
  *
  * Two ways to use the API (--sessions):
  *
+ *  shared      (the default, and the faster) one session, one socket, every
+ *              target: each PDU carries its destination in
+ *              pdu->transport_data (the field the library itself uses to
+ *              address replies). Answers are matched by request id; the
+ *              callback checks they came from the address asked, which
+ *              net-snmp does not do.
  *  per-target  one snmp_sess_open() session, hence one UDP socket, per
- *              target: the usual pattern of net-snmp pollers. Requests go
- *              out with snmp_sess_async_send(); readable sockets are found
- *              with epoll (select() and its fd_set stop at 1024 descriptors)
- *              and handed to snmp_sess_read2(); snmp_sess_timeout() runs on
- *              sessions with requests outstanding.
- *  shared      one session, one socket, every target: each PDU carries its
- *              destination in pdu->transport_data (the field the library
- *              itself uses to address replies). Answers are matched by
- *              request id; the callback checks they came from the address
- *              asked, which net-snmp does not do.
+ *              target: the usual pattern of net-snmp pollers. Readable
+ *              sockets are found with epoll (select() and its fd_set stop at
+ *              1024 descriptors); snmp_sess_timeout() runs on sessions with
+ *              requests outstanding.
+ *
+ * Requests go out with snmp_sess_async_send(), answers come in through
+ * snmp_sess_read2() and the callback.
  *
  * Both set the sockets non-blocking and read until the queue is empty on
  * each wakeup (snmp_sess_read2 reads one datagram per call). No retries: a
@@ -394,7 +397,7 @@ int main(int argc, char **argv)
 	const char *community = "public", *label = "", *sessions = "shared";
 	struct sockaddr_in base_sa;
 	unsigned count = 1000;
-	int port = 16161, responder_pid = 0, have_base = 0;
+	int port = 16161, responder_pid = 0;
 	double duration = -1;
 	uint64_t max_exchanges = 0;
 
@@ -432,7 +435,6 @@ int main(int argc, char **argv)
 				fprintf(stderr, "--base must be an address in 127.0.0.0/8\n");
 				return 2;
 			}
-			have_base = 1;
 			break;
 		case 'c': count = (unsigned)strtoul(optarg, NULL, 10); break;
 		case 'p': port = atoi(optarg); break;
@@ -450,7 +452,6 @@ int main(int argc, char **argv)
 		default: usage(stderr); return 2;
 		}
 	}
-	(void)have_base;
 	if (strcmp(sessions, "per-target") && strcmp(sessions, "shared")) {
 		usage(stderr);
 		return 2;

@@ -1,0 +1,55 @@
+#!/bin/bash
+# run_fleet_compare.sh [FLEET [REPEATS]]
+#
+# (b) Full printer polls per minute at 5% of one core, side by side in one
+# run: the gateway daemon (run_fleet.sh: FLEET printers, default 50,000,
+# every one fully polled every 60 s, REPEATS runs) against collectd's snmp
+# plugin and Prometheus' snmp_exporter, each at the largest fleet it
+# sustains (../peers/fleet_search.sh: doubling, then bisecting; the peers
+# read ../peers/printer-oids.txt). Prints every run's JSON line, then a
+# table: polls per minute, CPU, CPU per poll, and the polls per minute 5% of
+# one core pays for (60 s x 5% / CPU per poll).
+#
+# The peers' harnesses belong to ../peers; they are called as they are.
+# Environment: PEERS (default "collectd snmp_exporter"), PEER_START (first
+# fleet size of the peers' search, default 500), PEER_MAX (default 64000),
+# plus what run_fleet.sh and fleet_search.sh take (INTERVAL is the peers'
+# search interval there, default 10 s; ours always runs at 60 s).
+set -euo pipefail
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+. "$HERE/lib.sh"
+
+FLEET=${1:-50000}
+REPEATS=${2:-3}
+PEERS=${PEERS:-collectd snmp_exporter}
+PEER_START=${PEER_START:-500}
+PEER_MAX=${PEER_MAX:-64000}
+OUT=$(mktemp)
+trap 'rm -f "$OUT"' EXIT
+
+for ((r = 1; r <= REPEATS; r++)); do
+	INTERVAL=60 "$HERE/run_fleet.sh" "$FLEET" | tee -a "$OUT"
+done
+for p in $PEERS; do
+	"$PEERS_DIR/fleet_search.sh" "$p" "$PEER_START" "$PEER_MAX" | tee -a "$OUT" || \
+		echo "{\"peer\": \"$p\", \"error\": \"fleet_search.sh failed\"}" | tee -a "$OUT"
+done
+
+/usr/bin/python3 - "$OUT" <<'EOF'
+import json, statistics, sys
+rows = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
+print("\n| tool | fleet (at 60 s) | polls/min | CPU % of one core | CPU ms per poll | polls/min at 5% of one core | SNMP exchanges per poll |")
+print("|---|---|---|---|---|---|---|")
+ours = [r for r in rows if r.get("peer") == "ecsp-gateway" and "polls_per_min" in r]
+if ours:
+    m = lambda k: statistics.median(r[k] for r in ours if r.get(k) is not None)
+    print("| ecsp-gateway | %d | %d | %.2f | %.3f | %d | %s |" % (
+        m("fleet"), m("polls_per_min"), m("cpu_pct"), m("cpu_us_per_poll") / 1000,
+        m("polls_per_min_at_5pct_core"), m("exchanges_per_poll")))
+for r in rows:
+    if "largest_sustained_fleet" in r:
+        cpu_ms = r.get("cpu_ms_per_poll")
+        print("| %s | %s | %s | %s | %s | %s | - |" % (
+            r["peer"], r.get("equivalent_fleet_at_60s"), r.get("polls_per_min"), r.get("cpu_pct"),
+            cpu_ms, r.get("polls_per_min_at_5pct_core")))
+EOF

@@ -47,7 +47,6 @@ trap 'exit 130' INT TERM
 one() {
 	local round=$1 busy enpc_port i t0 t1 cpu sets kv
 	rm -rf "$WORK/state" "$WORK"/sim.*
-	maybe_wait_quiet
 	busy=$(warn_if_busy)
 	enpc_port=$(free_port udp)
 	"$SIM_BIN" --base "$PREFIX.0.1" --count 65534 --models "$SIM_MODELS" --snmp-port 0 \

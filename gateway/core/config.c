@@ -81,6 +81,15 @@ static const struct gw_opt store_opts[] = {
 	{"sync_interval", GW_OPT_DURATION, "1s", O(struct gw_conf_store, sync_interval_ms),
 	 "How often buffered writes are forced to the medium (durability = interval).",
 	 .min = 100, .max = 60000},
+	{"stage_grace", GW_OPT_DURATION, "10s", O(struct gw_conf_store, stage_grace_ms),
+	 "With the uplink enabled, routine snapshots wait this long in memory and are "
+	 "written to the store only if the cloud has not accepted them by then, so most "
+	 "never cost a write. A crash of the daemon (not a clean stop) loses the ones "
+	 "waiting, and reports their numbers. 0: every record is written at once.",
+	 .min = 0, .max = 300000},
+	{"stage_max", GW_OPT_SIZE, "4M", O(struct gw_conf_store, stage_max),
+	 "At most this many bytes of snapshots wait in memory; beyond it the oldest are "
+	 "written.", .min = 64 << 10, .max = 256 << 20},
 	{0},
 };
 

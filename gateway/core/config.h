@@ -22,6 +22,8 @@ struct gw_conf_store {
 	uint64_t max_size;
 	int durability;
 	int64_t sync_interval_ms;
+	int64_t stage_grace_ms;
+	uint64_t stage_max;
 };
 
 struct gw_conf_uplink {

@@ -70,6 +70,17 @@ static void on_stop(evutil_socket_t sig, short what, void *arg)
 	event_base_loopexit(d->base, NULL);
 }
 
+/* The record buffer's settings that follow the file. */
+static void configure_buffer(struct daemon *d)
+{
+	gw_buffer_configure(d->store, &(struct gw_buffer_opts){
+		.gateway_id = d->conf->gateway->id,
+		/* without uploads nothing leaves within a grace period: no staging */
+		.stage_grace_ms = d->conf->uplink->enabled ? d->conf->store->stage_grace_ms : 0,
+		.stage_max = d->conf->store->stage_max,
+	});
+}
+
 /* Fleet health and candidates follow the file (approvals apply at once). */
 static void configure_fleet(struct daemon *d)
 {
@@ -117,6 +128,7 @@ static void on_reload(evutil_socket_t sig, short what, void *arg)
 	apply_log_level(d);
 	gw_devices_sync_config(d->devices, d->conf->devices, d->conf->n_devices);
 	configure_fleet(d);
+	configure_buffer(d);
 	gw_uplink_apply(&d->uplink, d->base, d->store, d->conf, up);
 	gw_audit("local", "config.reload", d->opts->config_file, "configuration reloaded");
 }
@@ -213,7 +225,7 @@ int gw_daemon_run(const struct gw_daemon_opts *o)
 		goto out;
 	}
 	gw_audit_attach(d.store);
-	gw_buffer_configure(d.store, &(struct gw_buffer_opts){.gateway_id = d.conf->gateway->id});
+	configure_buffer(&d);
 	if (gw_uplink_new(d.base, d.store, d.conf, &d.uplink) < 0)
 		goto out;
 	d.feed = gw_testfeed_start(d.base, d.store); /* TEST HOOK: only with ECSP_TEST_FEED */

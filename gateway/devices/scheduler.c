@@ -24,7 +24,7 @@
  * each): with many dead or slow printers, demand can exceed the window for
  * minutes, and memory would grow with the queue.
  */
-#define MAX_POLLS_IN_FLIGHT 512
+#define MAX_POLLS_IN_FLIGHT 1024
 #define NOT_ARMED UINT32_MAX
 
 /*
@@ -82,6 +82,7 @@ struct gw_scheduler {
 	uint64_t on_time, late;   /* good scheduled polls within / past their interval */
 	int64_t late_max_ms;      /* worst overrun since the last stats line */
 	unsigned answering;       /* devices that answered at least once */
+	uint64_t held;            /* due polls that waited for room (MAX_POLLS_IN_FLIGHT) */
 	struct gw_ev_state ev_scratch; /* one device's event state, unpacked */
 	uint8_t ev_buf[sizeof(struct gw_ev_state)];
 	uint8_t user_key[64];
@@ -581,6 +582,8 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
 		heap_remove(s, ds);
 		start_poll(ds);
 	}
+	if (s->heap_n && s->heap[0].at <= now && s->st.in_flight >= MAX_POLLS_IN_FLIGHT)
+		s->held++;
 	timer_sync(s);
 }
 
@@ -663,12 +666,12 @@ static void on_stats(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	gw_notice(SUB, "stats: devices %u online %u offline %u answering %u in_flight %u "
 		  "started %llu ok %llu failed %llu on_time %llu late %llu records %llu "
-		  "late_max_ms %lld",
+		  "held %llu late_max_ms %lld",
 		  s->st.devices, s->st.online, s->st.offline, s->answering, s->st.in_flight,
 		  (unsigned long long)s->st.polls_started, (unsigned long long)s->st.polls_ok,
 		  (unsigned long long)s->st.polls_failed, (unsigned long long)s->on_time,
 		  (unsigned long long)s->late, (unsigned long long)s->st.records,
-		  (long long)s->late_max_ms);
+		  (unsigned long long)s->held, (long long)s->late_max_ms);
 	s->late_max_ms = 0;
 	for (unsigned i = 0; i < s->plugins->n; i++) {
 		const struct gw_plugin_instance *pi = &s->plugins->v[i];

@@ -11,25 +11,20 @@
 #define MAX_PER_JOB 4096
 #define ACCT_WORDS (sizeof(struct acct) / sizeof(uint64_t))
 
-struct pending {
-	struct pending *next;
-	struct gw_record r;
-	gw_store_done_fn done;
-	void *arg;
-	int status;
-	uint8_t body[];
-};
-
 struct append_job {
 	struct gw_store *s;
+	struct append_job *jnext;  /* the state's jobs, under its mutex */
 	struct pending *list;
 	unsigned n;
+	uint64_t low;              /* no seq below it is this job's to write */
+	uint64_t staged_gen;       /* the staging's allocations when the job began */
 	uint64_t dropped[GW_BUF_CLASSES + 1];
-	uint64_t last_seq;   /* the highest seq this job's transaction used */
+	uint64_t max_seq;          /* the highest seq this job's transaction put */
 };
 
 static const MDB_val next_seq_key = {8, "next_seq"};
 static const MDB_val acct_key = {4, "acct"};
+static const MDB_val unsettled_key = {9, "unsettled"};
 
 static const char *const class_names[GW_BUF_CLASSES] = {
 	"unknown_format", "snapshot", "event", "operation", "inventory",
@@ -66,17 +61,20 @@ static void state_free(void *p)
 		return;
 	while ((q = b->head)) {
 		b->head = q->next;
-		free(q);
+		if (!q->staged)
+			free(q);      /* staged ones go with the staging list */
 	}
+	gw_stage_release(b);
 	pthread_mutex_destroy(&b->mu);
 	free(b->drop_log);
 	free(b);
 }
 
-static struct buf_state *state(struct gw_store *s)
+struct buf_state *gw_buf_state(struct gw_store *s)
 {
 	struct buf_state *b = gw_store_priv(s);
 	MDB_stat st;
+	MDB_txn *txn;
 
 	if (b)
 		return b;
@@ -95,8 +93,22 @@ static struct buf_state *state(struct gw_store *s)
 	b->max_bytes = gw_store_get_opts(s)->max_bytes;
 	if (b->max_bytes == 0)
 		b->max_bytes = UINT64_MAX / 4;
+	b->base = gw_store_base(s);
+	if (gw_store_read_begin(s, &txn) < 0 || gw_stage_init(s, b, txn) < 0) {
+		gw_store_read_end(txn);
+		gw_err(SUB, "the store's sequence numbers cannot be read");
+		state_free(b);
+		return NULL;
+	}
+	gw_store_read_end(txn);
 	gw_store_set_priv(s, b, state_free);
+	gw_store_set_drain(s, gw_stage_drain);
 	return b;
+}
+
+static struct buf_state *state(struct gw_store *s)
+{
+	return gw_buf_state(s);
 }
 
 int gw_buffer_configure(struct gw_store *s, const struct gw_buffer_opts *o)
@@ -109,6 +121,12 @@ int gw_buffer_configure(struct gw_store *s, const struct gw_buffer_opts *o)
 	if (o->gateway_id)
 		snprintf(b->gateway_id, sizeof(b->gateway_id), "%s", o->gateway_id);
 	pthread_mutex_unlock(&b->mu);
+	b->grace_ms = o->stage_grace_ms > 0 ? o->stage_grace_ms : 0;
+	b->stage_max = o->stage_max ? o->stage_max : 4u << 20;
+	if (o->gateway_id)
+		gw_stage_report_unclean(s, b);
+	if (!b->grace_ms)
+		gw_stage_drain(s); /* staging turned off: what waits is written now */
 	return 0;
 }
 
@@ -200,57 +218,133 @@ int gw_buf_acct_save(struct gw_store *s, MDB_txn *txn, const struct acct *a)
 	return -mdb_put(txn, gw_store_dbi(s, GW_DB_META), &k, &v, 0);
 }
 
-static int read_next_seq(struct gw_store *s, MDB_txn *txn, uint64_t *seq)
+int gw_buf_meta_get(struct gw_store *s, MDB_txn *txn, const MDB_val *key, uint64_t *v,
+		    uint64_t absent)
 {
-	MDB_val v;
-	MDB_val k = next_seq_key;
-	int rc = mdb_get(txn, gw_store_dbi(s, GW_DB_META), &k, &v);
+	MDB_val k = *key, d;
+	int rc = mdb_get(txn, gw_store_dbi(s, GW_DB_META), &k, &d);
 
 	if (rc == MDB_NOTFOUND) {
-		*seq = 1;
+		*v = absent;
 		return 0;
 	}
 	if (rc)
 		return -rc;
-	if (v.mv_size != 8)
+	if (d.mv_size != 8)
 		return -MDB_CORRUPTED;
-	*seq = gw_store_key64_get(v.mv_data);
+	*v = gw_store_key64_get(d.mv_data);
 	return 0;
 }
 
-static int write_next_seq(struct gw_store *s, MDB_txn *txn, uint64_t seq)
+int gw_buf_meta_put(struct gw_store *s, MDB_txn *txn, const MDB_val *key, uint64_t v)
 {
-	uint8_t nk[8];
-	MDB_val mk = next_seq_key, mv = {8, nk};
+	uint8_t raw[8];
+	MDB_val k = *key, d = {8, raw};
 
-	gw_store_key64(nk, seq);
-	return -mdb_put(txn, gw_store_dbi(s, GW_DB_META), &mk, &mv, 0);
+	gw_store_key64(raw, v);
+	return -mdb_put(txn, gw_store_dbi(s, GW_DB_META), &k, &d, 0);
+}
+
+static int read_next_seq(struct gw_store *s, MDB_txn *txn, uint64_t *seq)
+{
+	return gw_buf_meta_get(s, txn, &next_seq_key, seq, 1);
+}
+
+int gw_buf_meta_save(struct gw_store *s, struct buf_state *b, MDB_txn *txn, struct acct *a,
+		     uint64_t max_seq)
+{
+	uint64_t stored, low, acked;
+	bool staging;
+	int rc;
+
+	pthread_mutex_lock(&b->mu);
+	/*
+	 * The lowest seq given and not yet safe, besides what this very
+	 * transaction commits: a staged record not written (records written at
+	 * once get their seq here, on the writer, so none of them is pending).
+	 */
+	low = b->stage_low < b->next_seq ? b->stage_low : b->next_seq;
+	acked = b->acked_unsaved;
+	b->acked_unsaved = 0;
+	staging = b->staging_used;
+	pthread_mutex_unlock(&b->mu);
+	a->acked_total += acked;
+	rc = read_next_seq(s, txn, &stored);
+	/* next_seq: above every record ever put, as before staging */
+	if (rc == 0 && max_seq >= stored)
+		rc = gw_buf_meta_put(s, txn, &next_seq_key, max_seq + 1);
+	/* an unclean stop reports from here (see stage.c) */
+	if (rc == 0 && staging)
+		rc = gw_buf_meta_put(s, txn, &unsettled_key, low);
+	if (rc == 0)
+		rc = gw_buf_acct_save(s, txn, a);
+	if (rc < 0) {
+		pthread_mutex_lock(&b->mu);
+		b->acked_unsaved += acked;
+		pthread_mutex_unlock(&b->mu);
+	}
+	return rc;
+}
+
+uint64_t gw_buf_transit_low(struct buf_state *b)
+{
+	uint64_t low;
+
+	pthread_mutex_lock(&b->mu);
+	low = b->next_seq;
+	for (const struct append_job *j = b->jobs; j; j = j->jnext)
+		if (j->low < low)
+			low = j->low;
+	pthread_mutex_unlock(&b->mu);
+	return low;
+}
+
+uint64_t gw_buf_alloc_seq(struct buf_state *b)
+{
+	uint64_t seq;
+
+	pthread_mutex_lock(&b->mu);
+	seq = b->next_seq++;
+	pthread_mutex_unlock(&b->mu);
+	return seq;
+}
+
+int gw_buf_put_raw(struct gw_store *s, struct buf_state *b, MDB_txn *txn, struct acct *a,
+		   uint64_t seq, int cls, const void *data, size_t len)
+{
+	uint8_t k[8];
+	MDB_val key = {8, k}, val = {len, (void *)data};
+	int rc;
+
+	gw_store_key64(k, seq);
+	/* a staged record written late lands below the newest ones */
+	rc = mdb_put(txn, gw_store_dbi(s, GW_DB_RECORDS), &key, &val,
+		     seq > b->last_key ? MDB_APPEND : 0);
+	if (rc)
+		return -rc;
+	if (seq > b->last_key)
+		b->last_key = seq;
+	if (cls == GW_REC_SNAPSHOT && seq < b->snap_hint)
+		b->snap_hint = seq;
+	a->n[cls]++;
+	a->bytes[cls] += gw_buf_footprint(b, len);
+	return 0;
 }
 
 int gw_buf_put(struct gw_store *s, struct buf_state *b, MDB_txn *txn, struct acct *a,
-	       struct gw_record *r, uint64_t *next_seq)
+	       const struct gw_record *r)
 {
 	struct gw_buf enc;
-	uint8_t k[8];
-	MDB_val key = {8, k}, val;
 	int rc;
 
-	r->seq = *next_seq;
 	gw_buf_init(&enc);
 	if (gw_record_encode(r, &enc) < 0) {
 		gw_buf_release(&enc);
 		return -E2BIG;
 	}
-	gw_store_key64(k, r->seq);
-	val = (MDB_val){enc.len, enc.data};
-	rc = mdb_put(txn, gw_store_dbi(s, GW_DB_RECORDS), &key, &val, MDB_APPEND);
-	if (rc == 0) {
-		a->n[r->kind]++;
-		a->bytes[r->kind] += gw_buf_footprint(b, enc.len);
-		(*next_seq)++;
-	}
+	rc = gw_buf_put_raw(s, b, txn, a, r->seq, r->kind, enc.data, enc.len);
 	gw_buf_release(&enc);
-	return -rc;
+	return rc;
 }
 
 /* The encoded size without encoding: envelope (at most 8 + 5 + 9 * 3 + 5) and body. */
@@ -277,12 +371,21 @@ static int submit_job(struct gw_store *s)
 	return 0;
 }
 
+static void unregister_job(struct buf_state *b, struct append_job *j)
+{
+	for (struct append_job **pp = &b->jobs; *pp; pp = &(*pp)->jnext)
+		if (*pp == j) {
+			*pp = j->jnext;
+			break;
+		}
+}
+
 static int append_write(struct gw_store *s, MDB_txn *txn, void *arg)
 {
-	struct append_job *j = arg;
+	struct append_job *j = arg, **jp;
 	struct buf_state *b = gw_store_priv(s);
 	struct acct a;
-	uint64_t seq, before[GW_BUF_CLASSES], q_before;
+	uint64_t before[GW_BUF_CLASSES], q_before, max_seq = 0;
 	unsigned n = 0;
 	int rc;
 
@@ -301,39 +404,55 @@ static int append_write(struct gw_store *s, MDB_txn *txn, void *arg)
 		}
 	}
 	j->n = n;
+	/*
+	 * Records written at once take their seqs in this transaction, from
+	 * here on: until its commit is delivered, nothing from here is read.
+	 */
+	j->low = b->next_seq;
+	j->staged_gen = b->staged_gen;
+	for (jp = &b->jobs; *jp; jp = &(*jp)->jnext)
+		;
+	*jp = j;
 	/* more than one job's worth waiting: queue the next job at once */
 	b->job_queued = b->head && submit_job(s) == 0;
 	pthread_mutex_unlock(&b->mu);
 
 	rc = gw_buf_acct_load(s, txn, &a);
-	if (rc == 0)
-		rc = read_next_seq(s, txn, &seq);
 	if (rc < 0)
 		return rc;
 	memcpy(before, a.dropped, sizeof(before));
 	q_before = a.q_dropped;
 	for (struct pending *p = j->list; p; p = p->next) {
-		uint64_t fp = gw_buf_footprint(b, encoded_max(&p->r));
+		size_t len = p->staged ? p->len : encoded_max(&p->r);
+		uint64_t fp = gw_buf_footprint(b, len);
 		if (fp > b->max_bytes / 2) {
 			p->status = -E2BIG; /* could never fit beside anything else */
 			continue;
 		}
-		rc = gw_buf_make_room(s, b, txn, &a, fp, &seq);
+		rc = gw_buf_make_room(s, b, txn, &a, fp, &max_seq);
 		if (rc < 0)
 			break;
-		rc = gw_buf_put(s, b, txn, &a, &p->r, &seq);
+		if (!p->staged)
+			p->r.seq = gw_buf_alloc_seq(b);
+		rc = p->staged ? gw_buf_put_raw(s, b, txn, &a, p->r.seq, p->r.kind, p->data, p->len)
+			       : gw_buf_put(s, b, txn, &a, &p->r);
 		if (rc < 0)
 			break;
+		if (p->r.seq > max_seq)
+			max_seq = p->r.seq;
 	}
 	if (rc == 0)
-		rc = write_next_seq(s, txn, seq);
-	if (rc == 0)
-		rc = gw_buf_acct_save(s, txn, &a);
+		rc = gw_buf_meta_save(s, b, txn, &a, max_seq);
 	if (rc < 0) {
 		b->snap_hint = 0;
+		/* nothing was written: the numbers go back unless staging took some since */
+		pthread_mutex_lock(&b->mu);
+		if (b->staged_gen == j->staged_gen)
+			b->next_seq = j->low;
+		pthread_mutex_unlock(&b->mu);
 		return rc;
 	}
-	j->last_seq = seq - 1;
+	j->max_seq = max_seq;
 	for (int c = 0; c < GW_BUF_CLASSES; c++)
 		j->dropped[c] = a.dropped[c] - before[c];
 	j->dropped[GW_BUF_CLASSES] = a.q_dropped - q_before;
@@ -365,13 +484,16 @@ static void append_done(int status, void *arg)
 	struct buf_state *b = s ? gw_store_priv(s) : NULL;
 	unsigned ok = 0;
 
-	if (status < 0 && !j->list && b) {
-		/* the job never ran (no transaction): fail what it was to take */
+	if (b) {
 		pthread_mutex_lock(&b->mu);
-		j->list = b->head;
-		b->head = NULL;
-		b->tail = &b->head;
-		b->job_queued = false;
+		if (status < 0 && !j->list) {
+			/* the job never ran (no transaction): fail what it was to take */
+			j->list = b->head;
+			b->head = NULL;
+			b->tail = &b->head;
+			b->job_queued = false;
+		}
+		unregister_job(b, j);
 		pthread_mutex_unlock(&b->mu);
 	}
 
@@ -387,6 +509,10 @@ static void append_done(int status, void *arg)
 		} else {
 			ok++;
 		}
+		if (p->staged && b) {
+			gw_stage_written(s, b, p, st);
+			continue;
+		}
 		if (p->done)
 			p->done(st, p->arg);
 		free(p);
@@ -395,10 +521,27 @@ static void append_done(int status, void *arg)
 		b->appended += ok;
 		if (status == 0)
 			log_drops(b, j);
-		if (ok && b->listener)
-			b->listener(ok, j->last_seq, b->listener_arg);
+		gw_stage_tell(b);
 	}
 	free(j);
+}
+
+int gw_buf_enqueue(struct gw_store *s, struct buf_state *b, struct pending *p)
+{
+	int rc = 0;
+
+	p->next = NULL;
+	pthread_mutex_lock(&b->mu);
+	if (!b->job_queued) {
+		rc = submit_job(s);
+		b->job_queued = rc == 0;
+	}
+	if (rc == 0) {
+		*b->tail = p;
+		b->tail = &p->next;
+	}
+	pthread_mutex_unlock(&b->mu);
+	return rc;
 }
 
 int gw_buffer_append(struct gw_store *s, const struct gw_record *r,
@@ -413,18 +556,18 @@ int gw_buffer_append(struct gw_store *s, const struct gw_record *r,
 	if (r->body_len > GW_RECORD_MAX_BYTES - 64 || r->kind < GW_REC_SNAPSHOT ||
 	    r->kind > GW_REC_INVENTORY)
 		return r->body_len > GW_RECORD_MAX_BYTES - 64 ? -E2BIG : -EINVAL;
-	p = malloc(sizeof(*p) + r->body_len);
+	if (gw_stage_wants(b, r))
+		return gw_stage_add(s, b, r, done, arg);
+	p = calloc(1, sizeof(*p) + r->body_len);
 	if (!p)
 		return -ENOMEM;
-	p->next = NULL;
 	p->r = *r;
 	p->r.format = GW_RECORD_FORMAT;
 	if (r->body_len)
-		memcpy(p->body, r->body, r->body_len);
-	p->r.body = p->body;
+		memcpy(p->data, r->body, r->body_len);
+	p->r.body = p->data;
 	p->done = done;
 	p->arg = arg;
-	p->status = 0;
 	pthread_mutex_lock(&b->mu);
 	if (!b->job_queued) {
 		rc = submit_job(s);
@@ -452,12 +595,23 @@ void gw_buffer_get_stats(struct gw_store *s, struct gw_buffer_stats *st)
 		st->appended = b->appended;
 		st->append_failed = b->append_failed;
 		st->max_bytes = b->max_bytes;
+		st->staged = b->s_count;
+		st->staged_bytes = b->s_bytes;
+		st->staged_total = b->staged_total;
+		st->staged_acked = b->staged_acked;
+		st->staged_written = b->staged_written;
 	}
 	if (gw_store_read_begin(s, &txn) < 0)
 		return;
 	if (mdb_stat(txn, gw_store_dbi(s, GW_DB_RECORDS), &ms) == 0)
 		st->records = ms.ms_entries;
 	read_next_seq(s, txn, &st->next_seq);
+	if (b) {
+		pthread_mutex_lock(&b->mu);
+		st->next_seq = b->next_seq;
+		st->acked_total = b->acked_unsaved;
+		pthread_mutex_unlock(&b->mu);
+	}
 	if (acct_read(s, txn, &a) == 0) {
 		for (int c = 0; c < GW_BUF_CLASSES; c++) {
 			st->by_class[c] = a.n[c];
@@ -469,195 +623,7 @@ void gw_buffer_get_stats(struct gw_store *s, struct gw_buffer_stats *st)
 		st->quarantined_total = a.quarantined_total;
 		st->dropped_quarantine = a.q_dropped;
 		st->drop_events = a.drop_events;
-		st->acked_total = a.acked_total;
+		st->acked_total += a.acked_total;
 	}
 	gw_store_read_end(txn);
-}
-
-static int read_db(struct gw_store *s, enum gw_store_db db, uint64_t from, unsigned max,
-		   gw_buffer_visit_fn fn, void *arg)
-{
-	MDB_txn *txn;
-	MDB_cursor *c;
-	MDB_val k, v;
-	uint8_t key[8];
-	int rc, n = 0;
-
-	rc = gw_store_read_begin(s, &txn);
-	if (rc < 0)
-		return rc;
-	rc = mdb_cursor_open(txn, gw_store_dbi(s, db), &c);
-	if (rc) {
-		gw_store_read_end(txn);
-		return -rc;
-	}
-	gw_store_key64(key, from);
-	k = (MDB_val){8, key};
-	for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); rc == 0 && (unsigned)n < max;
-	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
-		int r;
-		if (k.mv_size != 8)
-			continue;
-		r = fn(gw_store_key64_get(k.mv_data), gw_buffer_class_of(v.mv_data, v.mv_size),
-		       v.mv_data, v.mv_size, arg);
-		if (r < 0) {
-			n = r;
-			break;
-		}
-		if (r > 0)
-			break;
-		n++;
-	}
-	mdb_cursor_close(c);
-	gw_store_read_end(txn);
-	if (rc && rc != MDB_NOTFOUND && n >= 0)
-		return -rc;
-	return n;
-}
-
-int gw_buffer_read(struct gw_store *s, uint64_t from, unsigned max,
-		   gw_buffer_visit_fn fn, void *arg)
-{
-	return read_db(s, GW_DB_RECORDS, from, max, fn, arg);
-}
-
-int gw_buffer_quarantine_read(struct gw_store *s, uint64_t from, unsigned max,
-			      gw_buffer_visit_fn fn, void *arg)
-{
-	return read_db(s, GW_DB_QUARANTINE, from, max, fn, arg);
-}
-
-struct range_job {
-	uint64_t first, last;
-	gw_store_done_fn done;
-	void *arg;
-};
-
-static int ack_write(struct gw_store *s, MDB_txn *txn, void *arg)
-{
-	struct range_job *j = arg;
-	struct buf_state *b = gw_store_priv(s);
-	struct acct a;
-	MDB_cursor *c;
-	MDB_val k, v;
-	uint8_t key[8];
-	int rc;
-
-	rc = gw_buf_acct_load(s, txn, &a);
-	if (rc < 0)
-		return rc;
-	rc = mdb_cursor_open(txn, gw_store_dbi(s, GW_DB_RECORDS), &c);
-	if (rc)
-		return -rc;
-	gw_store_key64(key, j->first);
-	k = (MDB_val){8, key};
-	for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); rc == 0;
-	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
-		int cls;
-		if (gw_store_key64_get(k.mv_data) > j->last)
-			break;
-		cls = gw_buffer_class_of(v.mv_data, v.mv_size);
-		if (cls == GW_BUF_UNKNOWN)
-			continue; /* never sent, so never accepted: kept */
-		a.n[cls]--;
-		a.bytes[cls] -= gw_buf_footprint(b, v.mv_size);
-		a.acked_total++;
-		rc = mdb_cursor_del(c, 0);
-		if (rc)
-			break;
-	}
-	mdb_cursor_close(c);
-	if (rc && rc != MDB_NOTFOUND)
-		return -rc;
-	return gw_buf_acct_save(s, txn, &a);
-}
-
-static int quarantine_write(struct gw_store *s, MDB_txn *txn, void *arg)
-{
-	struct range_job *j = arg;
-	struct buf_state *b = gw_store_priv(s);
-	struct acct a;
-	uint8_t key[8];
-	MDB_val k = {8, key}, v;
-	uint64_t fp;
-	int rc, cls;
-
-	rc = gw_buf_acct_load(s, txn, &a);
-	if (rc < 0)
-		return rc;
-	gw_store_key64(key, j->first);
-	rc = mdb_get(txn, gw_store_dbi(s, GW_DB_RECORDS), &k, &v);
-	if (rc == MDB_NOTFOUND)
-		return 0; /* evicted meanwhile */
-	if (rc)
-		return -rc;
-	cls = gw_buffer_class_of(v.mv_data, v.mv_size);
-	fp = gw_buf_footprint(b, v.mv_size);
-	rc = mdb_put(txn, gw_store_dbi(s, GW_DB_QUARANTINE), &k, &v, 0);
-	if (rc == 0)
-		rc = mdb_del(txn, gw_store_dbi(s, GW_DB_RECORDS), &k, NULL);
-	if (rc)
-		return -rc;
-	a.n[cls]--;
-	a.bytes[cls] -= fp;
-	a.q_n++;
-	a.q_bytes += fp;
-	a.quarantined_total++;
-	return gw_buf_acct_save(s, txn, &a);
-}
-
-static void range_done(int status, void *arg)
-{
-	struct range_job *j = arg;
-
-	if (status < 0)
-		gw_err(SUB, "records %" PRIu64 "-%" PRIu64 " could not be updated: %s", j->first,
-		       j->last, mdb_strerror(-status));
-	if (j->done)
-		j->done(status, j->arg);
-	free(j);
-}
-
-static int submit_range(struct gw_store *s, gw_store_write_fn fn, uint64_t first,
-			uint64_t last, gw_store_done_fn done, void *arg)
-{
-	struct range_job *j;
-
-	if (!state(s))
-		return -ENOMEM;
-	j = malloc(sizeof(*j));
-	if (!j)
-		return -ENOMEM;
-	*j = (struct range_job){first, last, done, arg};
-	if (gw_store_submit(s, fn, j, range_done, j) < 0) {
-		free(j);
-		return -ENOMEM;
-	}
-	return 0;
-}
-
-int gw_buffer_ack(struct gw_store *s, uint64_t first, uint64_t last,
-		  gw_store_done_fn done, void *arg)
-{
-	if (first > last)
-		return -EINVAL;
-	return submit_range(s, ack_write, first, last, done, arg);
-}
-
-void gw_buffer_set_inflight(struct gw_store *s, uint64_t first, uint64_t last)
-{
-	struct buf_state *b = state(s);
-
-	if (!b)
-		return;
-	/* both at once: a first of 0 on its own would read as "nothing in flight" */
-	pthread_mutex_lock(&b->mu);
-	b->inflight_first = first;
-	b->inflight_last = first ? last : 0;
-	pthread_mutex_unlock(&b->mu);
-}
-
-int gw_buffer_quarantine(struct gw_store *s, uint64_t seq, gw_store_done_fn done, void *arg)
-{
-	return submit_range(s, quarantine_write, seq, seq, done, arg);
 }

@@ -35,18 +35,36 @@ struct gw_buffer_stats {
 	uint64_t dropped_quarantine;          /* evicted from the quarantine */
 	uint64_t drop_events;                 /* event records that reported drops */
 	uint64_t acked_total;                 /* deleted after the cloud accepted them */
+	uint64_t staged, staged_bytes;        /* waiting in memory now (see stage_grace_ms) */
+	uint64_t staged_total;                /* ever staged, since the store was opened */
+	uint64_t staged_acked;                /* of them, taken by the cloud */
+	uint64_t staged_written;              /* of them, written to the store */
 };
 
 struct gw_buffer_opts {
 	const char *gateway_id;   /* copied; names the gateway in drop events */
+	/*
+	 * Routine snapshots (kind snapshot, collection scheduled) wait this
+	 * long in memory and are written only if the cloud has not accepted
+	 * them by then; 0: every record is written at once.
+	 */
+	int64_t stage_grace_ms;
+	uint64_t stage_max;       /* bytes staged before the oldest are written (0: 4 MiB) */
 };
 
-/* Optional: settings the buffer cannot learn from the store. Loop thread. */
+/*
+ * Settings the buffer cannot learn from the store (at start and on reload).
+ * The first call with a gateway id reports an unclean stop found at open.
+ * Loop thread.
+ */
 int gw_buffer_configure(struct gw_store *s, const struct gw_buffer_opts *o);
 
 /*
- * Hand a record over. The record (and its body) is copied; done (may be
- * NULL) runs on the loop once the store has committed it: "acknowledged".
+ * Hand a record over; its seq is given now. The record (and its body) is
+ * copied; done (may be NULL) runs on the loop once the record is safe from a
+ * crash of the daemon: "acknowledged". For a record written at once that is
+ * the commit holding it; for a staged snapshot, the cloud's acceptance or
+ * the commit, whichever comes first (a kill -9 before either loses it).
  */
 int gw_buffer_append(struct gw_store *s, const struct gw_record *r,
 		     gw_store_done_fn done, void *arg);

@@ -1,9 +1,10 @@
-/* Internals shared by buffer.c and evict.c; nothing else includes this. */
+/* Internals shared by buffer.c, stage.c and evict.c; nothing else includes this. */
 #ifndef GW_BUFFER_INT_H
 #define GW_BUFFER_INT_H
 
 #include "buffer.h"
 
+#include <event2/event.h>
 #include <pthread.h>
 
 /*
@@ -35,6 +36,36 @@ struct evict_round {
 	uint64_t if_first, if_last;          /* in flight, as the round began */
 };
 
+/* Where a staged record is (stage.c). */
+enum stage_state {
+	ST_WAIT,      /* in memory only, readable, its grace period running */
+	ST_FLUSH,     /* handed to the writer; readable here until its commit is delivered */
+	ST_ACKED,     /* the cloud took it while it was being written: freed once written */
+	ST_QUARANTINE,/* the cloud refused it: on its way to the quarantine DB */
+};
+
+/*
+ * A record handed over, on its way to the writer. A direct record keeps the
+ * record (its body copied into data[]) and is encoded by the writer; a
+ * staged one holds its encoding in data[] and lives on the staging list
+ * (loop thread) as well while it is on the writer's queue.
+ */
+struct pending {
+	struct pending *next;            /* the writer's queue, under the state's mutex */
+	struct pending *s_prev, *s_next; /* the staging list, loop thread only */
+	struct gw_record r;              /* staged: seq given at hand-over; else by the writer */
+	gw_store_done_fn done;
+	void *arg;
+	int status;
+	bool staged;
+	uint8_t state;                   /* enum stage_state */
+	int64_t due_ms;                  /* staged: written at this time unless taken */
+	size_t len;                      /* staged: the encoding's length */
+	uint8_t data[];
+};
+
+struct append_job;
+
 struct buf_state {
 	pthread_mutex_t mu;
 	struct pending *head, **tail;   /* appends waiting for the writer */
@@ -42,6 +73,16 @@ struct buf_state {
 	char gateway_id[72];
 	unsigned psize;                 /* LMDB page size */
 	uint64_t max_bytes;
+
+	/* sequence numbers, under mu */
+	uint64_t next_seq;              /* the next one given (staged: at hand-over; else on the writer) */
+	struct append_job *jobs;        /* append jobs taken by the writer, not yet delivered */
+	uint64_t staged_gen;            /* seqs the staging took: counts them */
+	uint64_t stage_low;             /* lowest staged seq not yet safe; UINT64_MAX: none */
+	uint64_t reserve_asked;         /* the reservation last asked for (loop) */
+	uint64_t settles;               /* releases of the reservation asked for (loop) */
+	uint64_t acked_unsaved;         /* staged records the cloud took, not yet counted in acct */
+	bool staging_used;              /* settle the reservation at close */
 
 	/*
 	 * In flight ([first, last], first 0: none): set on the loop, taken by
@@ -52,26 +93,90 @@ struct buf_state {
 
 	/* writer thread only */
 	uint64_t snap_hint;             /* no snapshot below this seq waits */
+	uint64_t last_key;              /* the highest key put: MDB_APPEND above it */
 
 	/* loop thread only */
 	gw_buffer_listener_fn listener;
 	void *listener_arg;
 	uint64_t appended, append_failed;
 	struct gw_complaint *drop_log;
+	struct event_base *base;
+	/* staging (stage.c) */
+	int64_t grace_ms;               /* 0: nothing is staged */
+	uint64_t stage_max;             /* bytes of staged encodings before the oldest are written */
+	struct pending *s_head, *s_tail;
+	uint64_t s_count, s_bytes;       /* in memory: waiting, or being written */
+	uint64_t s_wait_bytes;           /* waiting only: what stage_max bounds */
+	uint64_t reserved_ok;           /* committed: staged seqs below it may leave memory */
+	uint64_t told;                  /* the listener knows of everything below this */
+	uint64_t staged_total, staged_acked, staged_written;
+	struct event *stage_ev, *tell_ev;
+	/* an unclean stop found at open: ranges to report once configured */
+	struct drop_range *unclean;
+	unsigned n_unclean;
 };
 
 uint64_t gw_buf_footprint(const struct buf_state *b, size_t len);
 int gw_buf_acct_load(struct gw_store *s, MDB_txn *txn, struct acct *a);
 int gw_buf_acct_save(struct gw_store *s, MDB_txn *txn, const struct acct *a);
 
+/* Writer thread: the next sequence number, for a record it puts now. */
+uint64_t gw_buf_alloc_seq(struct buf_state *b);
+/* Below this every seq given is stored or staged: none is on its way into the store. */
+uint64_t gw_buf_transit_low(struct buf_state *b);
+/* One u64 of the meta DB (absent: the default). */
+int gw_buf_meta_get(struct gw_store *s, MDB_txn *txn, const MDB_val *key, uint64_t *v,
+		    uint64_t absent);
+int gw_buf_meta_put(struct gw_store *s, MDB_txn *txn, const MDB_val *key, uint64_t v);
+
 /*
  * Writer thread: make room for `need` more bytes by the eviction policy,
- * appending the drop-report event records at *next_seq. 0 or < 0.
+ * appending the drop-report event records (they take new seqs). 0 or < 0.
+ * *max_seq is raised to the highest seq put.
  */
 int gw_buf_make_room(struct gw_store *s, struct buf_state *b, MDB_txn *txn,
-		     struct acct *a, uint64_t need, uint64_t *next_seq);
-/* Writer thread: encode and put one record at *next_seq, accounting it. */
+		     struct acct *a, uint64_t need, uint64_t *max_seq);
+/* Writer thread: put one encoded record at seq, accounting it. */
+int gw_buf_put_raw(struct gw_store *s, struct buf_state *b, MDB_txn *txn, struct acct *a,
+		   uint64_t seq, int cls, const void *data, size_t len);
+/* Writer thread: encode and put one record at r->seq. */
 int gw_buf_put(struct gw_store *s, struct buf_state *b, MDB_txn *txn, struct acct *a,
-	       struct gw_record *r, uint64_t *next_seq);
+	       const struct gw_record *r);
+/*
+ * Writer thread: the meta keys every job that writes records keeps up to
+ * date: next_seq (raised to max_seq + 1), the staging's lowest unsafe seq,
+ * and the acknowledgements of staged records not counted yet (added to a).
+ */
+int gw_buf_meta_save(struct gw_store *s, struct buf_state *b, MDB_txn *txn, struct acct *a,
+		     uint64_t max_seq);
+
+/* Queue a pending item for the writer (takes it). Loop thread. */
+int gw_buf_enqueue(struct gw_store *s, struct buf_state *b, struct pending *p);
+
+/* stage.c, loop thread */
+struct buf_state *gw_buf_state(struct gw_store *s);
+int gw_stage_init(struct gw_store *s, struct buf_state *b, MDB_txn *txn);
+void gw_stage_release(struct buf_state *b);
+bool gw_stage_wants(const struct buf_state *b, const struct gw_record *r);
+int gw_stage_add(struct gw_store *s, struct buf_state *b, const struct gw_record *r,
+		 gw_store_done_fn done, void *arg);
+/* An append job was delivered: settle its staged records, tell the listener. */
+void gw_stage_written(struct gw_store *s, struct buf_state *b, struct pending *p, int status);
+/* The cloud took [first, last]: 1 when the store must still delete some of it. */
+int gw_stage_ack(struct gw_store *s, struct buf_state *b, uint64_t first, uint64_t last);
+/* 1 when seq was staged and is now on its way to the quarantine. */
+int gw_stage_quarantine(struct gw_store *s, struct buf_state *b, uint64_t seq,
+			gw_store_done_fn done, void *arg);
+/* Every seq below this is readable (stored, staged or gone). */
+uint64_t gw_stage_horizon(struct buf_state *b);
+/* Tell the listener when the horizon moved (soon, from the loop). */
+void gw_stage_tell(struct buf_state *b);
+/* The first staged record with seq >= from that may be read, or NULL. */
+const struct pending *gw_stage_find(const struct buf_state *b, uint64_t from);
+const struct pending *gw_stage_after(const struct pending *p);
+/* Write everything staged and settle the reservation (stop, flush). */
+void gw_stage_drain(struct gw_store *s);
+/* Report an unclean stop found at open, once the gateway id is known. */
+void gw_stage_report_unclean(struct gw_store *s, struct buf_state *b);
 
 #endif

@@ -9,7 +9,8 @@
  * Each round frees a little more than needed (a chunk of the limit), so a
  * full store evicts in steps rather than on every append. The dropped
  * sequence ranges go to the cloud in event records appended in the same
- * transaction, so that a gap is never mistaken for loss; a drop report that
+ * transaction (with new seqs, taken from the writer thread), so that a gap
+ * is never mistaken for loss; a drop report that
  * has to be evicted itself hands its ranges on to the round's report.
  *
  * What the uploader has in flight is taken once per round: were it read
@@ -221,7 +222,7 @@ static void pack_kv_u64(msgpack_packer *pk, const char *k, uint64_t v)
  * device here (model "ecsp-gateway", serial_number = the gateway id).
  */
 static int report(struct gw_store *s, struct buf_state *b, MDB_txn *txn, struct acct *a,
-		  const struct evict_round *er, unsigned from, unsigned n, uint64_t *next_seq)
+		  const struct evict_round *er, unsigned from, unsigned n, uint64_t *max_seq)
 {
 	struct gw_buf body;
 	msgpack_packer pk;
@@ -277,20 +278,24 @@ static int report(struct gw_store *s, struct buf_state *b, MDB_txn *txn, struct 
 		.format = GW_RECORD_FORMAT,
 		.kind = GW_REC_EVENT,
 		.ctype = GW_CT_EVENT,
+		.seq = gw_buf_alloc_seq(b),
 		.collected_ms = now,
 		.created_ms = now,
 		.body = body.data,
 		.body_len = body.len,
 	};
-	rc = gw_buf_put(s, b, txn, a, &r, next_seq);
+	rc = gw_buf_put(s, b, txn, a, &r);
 	gw_buf_release(&body);
-	if (rc == 0)
+	if (rc == 0) {
 		a->drop_events++;
+		if (r.seq > *max_seq)
+			*max_seq = r.seq;
+	}
 	return rc;
 }
 
 int gw_buf_make_room(struct gw_store *s, struct buf_state *b, MDB_txn *txn,
-		     struct acct *a, uint64_t need, uint64_t *next_seq)
+		     struct acct *a, uint64_t need, uint64_t *max_seq)
 {
 	struct evict_round er = {0};
 	uint64_t total = total_bytes(a), target, chunk, stop;
@@ -312,7 +317,7 @@ int gw_buf_make_room(struct gw_store *s, struct buf_state *b, MDB_txn *txn,
 	rc = scan(s, b, txn, a, GW_DB_RECORDS, GW_REC_SNAPSHOT, b->snap_hint, target, &er,
 		  &stop);
 	if (rc == 0)
-		b->snap_hint = stop == UINT64_MAX ? *next_seq : stop;
+		b->snap_hint = stop == UINT64_MAX ? b->last_key + 1 : stop;
 	/* what was skipped as in flight may be evicted once it is not */
 	if (rc == 0 && er.freed < target + report_cost(&er))
 		rc = scan(s, b, txn, a, GW_DB_QUARANTINE, -1, 0, target, &er, &stop);
@@ -324,7 +329,7 @@ int gw_buf_make_room(struct gw_store *s, struct buf_state *b, MDB_txn *txn,
 		for (unsigned i = 0; i < er.n && rc == 0; i += RANGES_PER_EVENT)
 			rc = report(s, b, txn, a, &er, i,
 				    er.n - i < RANGES_PER_EVENT ? er.n - i : RANGES_PER_EVENT,
-				    next_seq);
+				    max_seq);
 	}
 	free(er.r);
 	return rc;

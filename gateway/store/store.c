@@ -48,6 +48,8 @@ struct gw_store {
 	uint64_t longest_done_us, longest_submit_us; /* loop thread only */
 	void *priv;
 	void (*priv_free)(void *);
+	void (*drain)(struct gw_store *s);
+	struct event_base *base;
 };
 
 static const char *const db_names[GW_DB_COUNT] = {
@@ -341,6 +343,7 @@ int gw_store_open(struct event_base *base, const struct gw_store_opts *o,
 	s->lock_fd = -1;
 	s->efd = -1;
 	s->opts = *o;
+	s->base = base;
 	if (s->opts.sync_interval_ms <= 0)
 		s->opts.sync_interval_ms = 1000;
 	s->queue_tail = &s->queue;
@@ -409,6 +412,8 @@ void gw_store_close(struct gw_store *s)
 {
 	if (!s)
 		return;
+	if (s->writer_running && s->drain)
+		s->drain(s);
 	if (s->writer_running) {
 		pthread_mutex_lock(&s->mu);
 		s->stopping = true;
@@ -462,6 +467,8 @@ int gw_store_submit(struct gw_store *s, gw_store_write_fn fn, void *arg,
 
 void gw_store_flush(struct gw_store *s)
 {
+	if (s->drain)
+		s->drain(s);
 	pthread_mutex_lock(&s->mu);
 	while (s->queue || s->busy)
 		pthread_cond_wait(&s->idle_cond, &s->mu);
@@ -483,6 +490,16 @@ void gw_store_set_priv(struct gw_store *s, void *priv, void (*free_fn)(void *))
 void *gw_store_priv(struct gw_store *s)
 {
 	return s->priv;
+}
+
+void gw_store_set_drain(struct gw_store *s, void (*drain)(struct gw_store *s))
+{
+	s->drain = drain;
+}
+
+struct event_base *gw_store_base(struct gw_store *s)
+{
+	return s->base;
 }
 
 void gw_store_get_stats(struct gw_store *s, struct gw_store_stats *st)

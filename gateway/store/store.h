@@ -70,7 +70,10 @@ MDB_dbi gw_store_dbi(const struct gw_store *s, enum gw_store_db db);
  */
 int gw_store_submit(struct gw_store *s, gw_store_write_fn fn, void *arg,
 		    gw_store_done_fn done, void *done_arg);
-/* Block until everything queued so far is committed (shutdown, tests). */
+/*
+ * Block until everything handed over so far is committed (shutdown, tests),
+ * snapshots waiting in the buffer's staging included.
+ */
 void gw_store_flush(struct gw_store *s);
 
 void gw_store_get_stats(struct gw_store *s, struct gw_store_stats *st);
@@ -82,6 +85,9 @@ const struct gw_store_opts *gw_store_get_opts(const struct gw_store *s);
  */
 void gw_store_set_priv(struct gw_store *s, void *priv, void (*free_fn)(void *));
 void *gw_store_priv(struct gw_store *s);
+/* Called first by gw_store_flush and gw_store_close: hand over what waits elsewhere. */
+void gw_store_set_drain(struct gw_store *s, void (*drain)(struct gw_store *s));
+struct event_base *gw_store_base(struct gw_store *s);
 
 /* Short read transaction helpers for the loop thread. */
 int gw_store_read_begin(struct gw_store *s, MDB_txn **txn);

@@ -2,6 +2,14 @@
 store acknowledged reaches the cloud exactly once (after the cloud's
 deduplication), in order, and no sequence number is ever used twice.
 
+The feed hands over routine snapshots, which the store stages in memory
+(store.stage_grace, 10 s by default): such a record is acknowledged when the
+cloud accepted it or when it was written, whichever came first, so the test
+covers both kinds of acknowledgement. Staged snapshots not yet acknowledged
+are lost by a SIGKILL, as documented; what is checked for them is that the
+gap they leave is reported (an event records_unaccounted after the restart)
+and that whatever each run lost is the end of what it fed, never its middle.
+
 The full 50 rounds run by default (about a minute); ECSP_SIGKILL_ROUNDS
 changes the count (tests/run keeps the default)."""
 import os
@@ -49,12 +57,14 @@ def test_sigkill_rounds_lose_nothing(tmp_path, cloud, gateway, monkeypatch):
     want = set(acked)
 
     def delivered():
-        got = {(r["test_feed"]["run"], r["test_feed"]["n"]) for r in cloud.records(GW)}
+        got = {(r["test_feed"]["run"], r["test_feed"]["n"]) for r in cloud.records(GW)
+               if "test_feed" in r}
         return want <= got
     wait_until(delivered, 120, "every acknowledged record in the cloud", d, step=0.5)
 
-    recs = cloud.records(GW)
-    assert len({r["seq"] for r in recs}) == len(recs)
+    everything = cloud.records(GW)
+    recs = [r for r in everything if "test_feed" in r]
+    assert len({r["seq"] for r in everything}) == len(everything)
     pairs = [(r["test_feed"]["run"], r["test_feed"]["n"]) for r in recs]
     # exactly once: no record under two sequence numbers
     assert len(set(pairs)) == len(pairs)
@@ -66,8 +76,19 @@ def test_sigkill_rounds_lose_nothing(tmp_path, cloud, gateway, monkeypatch):
         assert ns == list(range(1, len(ns) + 1)), run
     stores = {row["store_id"] for row in cloud.requests() if row["store_id"]}
     assert len(stores) == 1                      # one store all along
-    wait_acked(d, max(r["seq"] for r in recs))
+    # a seq the cloud never saw lies in a range the gateway reported: never silent loss
+    ranges = []
+    for r in everything:
+        ev = r.get("event") or {}
+        if r["kind"] == "event" and ev.get("type") in ("records_unaccounted",
+                                                       "records_dropped"):
+            ranges += [tuple(x) for x in ev["ranges"]]
+    seen = {r["seq"] for r in everything}
+    top = max(seen)
+    missing = [q for q in range(1, top + 1) if q not in seen]
+    assert all(any(a <= q <= b for a, b in ranges) for q in missing)
+    wait_acked(d, top)
     d.stop()
     st = store_stats(tmp_path / "state")
     assert st["records"] == 0
-    assert st["next_seq"] == max(r["seq"] for r in recs) + 1
+    assert st["next_seq"] > top

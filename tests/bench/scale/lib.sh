@@ -38,6 +38,16 @@ build_scale() {
 	export ECSP_SIM_BIN=$SIM_BIN ECSP_SIM_BLAST_BIN=$BLAST_BIN
 }
 
+# maybe_wait_quiet: with WAIT_QUIET=SECONDS, wait up to that long for a
+# quiet machine (at most 10% busy) before a run; a run on a busy machine
+# says so in its box_busy_pct_before and foreign_cpu_pct anyway.
+maybe_wait_quiet() {
+	if [ -n "${WAIT_QUIET:-}" ]; then
+		wait_quiet "$WAIT_QUIET" || echo "warning: the machine never got quiet" >&2
+	fi
+	return 0
+}
+
 # start_sim_on CPU OUTDIR ARGS...: the simulator on one CPU (all its
 # threads), SNMP on a free port, ENPC off unless ARGS say --enpc-port.
 # Sets SIM_PID and SIM_PORT.

@@ -47,6 +47,7 @@ trap 'exit 130' INT TERM
 one() {
 	local round=$1 busy enpc_port i t0 t1 cpu sets kv
 	rm -rf "$WORK/state" "$WORK"/sim.*
+	maybe_wait_quiet
 	busy=$(warn_if_busy)
 	enpc_port=$(free_port udp)
 	"$SIM_BIN" --base "$PREFIX.0.1" --count 65534 --models "$SIM_MODELS" --snmp-port 0 \
@@ -112,6 +113,9 @@ else:
     for name, st in plugin.items():
         if "sent" in st:
             out["%s_sent_per_address" % name] = round(st["sent"] / probed, 3)
+        for k in ("discovery_probes", "discovery_answers"):
+            if k in st:
+                out["%s_%s_per_address" % (name, k)] = round(st[k] / probed, 3)
         out["%s_counters" % name] = st
     out["addresses_per_s"] = round(probed / out["seconds"], 1) if out["seconds"] else None
 print(json.dumps(out))

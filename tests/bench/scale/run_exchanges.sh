@@ -114,6 +114,7 @@ print(json.dumps({"exchanges": int(ex.group(1)), "exchanges_per_s": int(ex.group
 }
 
 for ((r = 1; r <= REPEATS; r++)); do
+	maybe_wait_quiet
 	for mode in get10 bulk10; do
 		for w in $WINDOWS; do
 			# rotate the order so no tool always runs first (or last) in a round

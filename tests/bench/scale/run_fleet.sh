@@ -56,6 +56,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+maybe_wait_quiet
 BUSY=$(warn_if_busy)
 # shellcheck disable=SC2086
 start_sim_on 1 "$WORK" --count "$FLEET" --models "$SIM_MODELS" $SIM_ARGS

@@ -10,11 +10,15 @@
 # table: polls per minute, CPU, CPU per poll, and the polls per minute 5% of
 # one core pays for (60 s x 5% / CPU per poll).
 #
-# The peers' harnesses belong to ../peers; they are called as they are.
-# Environment: PEERS (default "collectd snmp_exporter"), PEER_START (first
-# fleet size of the peers' search, default 500), PEER_MAX (default 64000),
-# plus what run_fleet.sh and fleet_search.sh take (INTERVAL is the peers'
-# search interval there, default 10 s; ours always runs at 60 s).
+# The peers' harnesses belong to ../peers; they are called as they are, with
+# the search settings their README uses: collectd at INTERVAL=5 from 2,000
+# up to 19,500 hosts (one socket per host, and 20,000 descriptors here),
+# snmp_exporter at INTERVAL=10 from 2,000 up to 100,000. A short interval
+# with a smaller fleet is the same load per second as the fleet x 60 /
+# interval at 60 s; fleet_search.sh reports both.
+# Environment: PEERS (default "collectd snmp_exporter"), COLLECTD_SEARCH
+# ("INTERVAL START MAX", default "5 2000 19500"), EXPORTER_SEARCH (default
+# "10 2000 100000"), plus what run_fleet.sh and fleet_search.sh take.
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$HERE/lib.sh"
@@ -22,8 +26,8 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 FLEET=${1:-50000}
 REPEATS=${2:-3}
 PEERS=${PEERS:-collectd snmp_exporter}
-PEER_START=${PEER_START:-500}
-PEER_MAX=${PEER_MAX:-64000}
+COLLECTD_SEARCH=${COLLECTD_SEARCH:-5 2000 19500}
+EXPORTER_SEARCH=${EXPORTER_SEARCH:-10 2000 100000}
 OUT=$(mktemp)
 trap 'rm -f "$OUT"' EXIT
 
@@ -31,7 +35,12 @@ for ((r = 1; r <= REPEATS; r++)); do
 	INTERVAL=60 "$HERE/run_fleet.sh" "$FLEET" | tee -a "$OUT"
 done
 for p in $PEERS; do
-	"$PEERS_DIR/fleet_search.sh" "$p" "$PEER_START" "$PEER_MAX" | tee -a "$OUT" || \
+	# shellcheck disable=SC2086
+	case $p in
+	collectd) set -- $COLLECTD_SEARCH ;;
+	*) set -- $EXPORTER_SEARCH ;;
+	esac
+	INTERVAL=$1 "$PEERS_DIR/fleet_search.sh" "$p" "$2" "$3" | tee -a "$OUT" || \
 		echo "{\"peer\": \"$p\", \"error\": \"fleet_search.sh failed\"}" | tee -a "$OUT"
 done
 

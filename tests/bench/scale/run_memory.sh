@@ -87,6 +87,7 @@ top_maps() {
 one() {  # FLEET ROUND
 	local fleet=$1 round=$2 busy sets kv last max t pss
 	rm -rf "$WORK/state" "$WORK/cloud.sqlite"
+	maybe_wait_quiet
 	busy=$(warn_if_busy)
 	start_sim_on 1 "$WORK" --count "$fleet" --models "$SIM_MODELS"
 	start_cloud

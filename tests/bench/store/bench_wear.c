@@ -4,8 +4,10 @@
  *   gw-bench-wear DIR SECONDS [RATE] [ACK_DELAY_MS] [interval|commit] [SYNC_MS]
  *
  * RATE records per second arrive (default 166.7: 10,000 printers polled
- * every minute), each leaves ACK_DELAY_MS later (default 2,000: the batch
- * age plus a round trip), as when the cloud accepts them. After a 5 s warm-up
+ * every minute), each leaves ACK_DELAY_MS after it was handed over (default
+ * 2,000: the batch age plus a round trip), as when the cloud accepts them.
+ * WEAR_STAGE_MS sets store.stage_grace (default 0: every record is written
+ * at once; the daemon's default is 10,000). After a 5 s warm-up
  * it counts, over SECONDS, the bytes the kernel will write to the device for
  * this process (write_bytes of /proc/self/io, counted when a clean page is
  * dirtied: a page written again before it is flushed costs nothing more) and
@@ -34,7 +36,7 @@ struct wear {
 	double rate, owed, t_last, t_start;
 	uint64_t sent, acked, deleted_upto;
 	int64_t delay_ms;
-	struct { double t; uint64_t acked; } ring[RING];
+	struct { double t; uint64_t sent; } ring[RING];
 	unsigned head;
 	double seconds;
 	bool measuring;
@@ -88,12 +90,12 @@ static void tick(evutil_socket_t fd, short what, void *arg)
 		w->owed -= 1;
 	}
 	w->ring[w->head % RING].t = t;
-	w->ring[w->head % RING].acked = w->acked;
+	w->ring[w->head % RING].sent = w->sent;
 	w->head++;
-	/* what arrived ACK_DELAY ago has been accepted by the cloud by now */
+	/* what was handed over ACK_DELAY ago has been accepted by the cloud by now */
 	for (unsigned i = w->head > RING ? w->head - RING : 0; i < w->head; i++)
 		if (w->ring[i % RING].t <= t - (double)w->delay_ms / 1000)
-			upto = w->ring[i % RING].acked;
+			upto = w->ring[i % RING].sent;
 	if (upto > w->deleted_upto) {
 		gw_buffer_ack(w->s, w->deleted_upto + 1, upto, NULL, NULL);
 		w->deleted_upto = upto;
@@ -117,6 +119,8 @@ int main(int argc, char **argv)
 	struct wear w = {0};
 	struct gw_store_opts o = {.max_bytes = 256ull << 20, .sync_interval_ms = 1000};
 	struct gw_store_stats ss;
+	struct gw_buffer_stats bs;
+	int64_t stage_ms = getenv("WEAR_STAGE_MS") ? atoll(getenv("WEAR_STAGE_MS")) : 0;
 	/* appends arrive every TICK ms (WEAR_TICK_MS, default 10) */
 	long tick_ms = getenv("WEAR_TICK_MS") ? atol(getenv("WEAR_TICK_MS")) : 10;
 	struct timeval ten_ms = {tick_ms / 1000, (tick_ms % 1000) * 1000};
@@ -143,6 +147,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "%s\n", reason);
 		return 1;
 	}
+	gw_buffer_configure(w.s, &(struct gw_buffer_opts){.gateway_id = "gw-bench-0001",
+							  .stage_grace_ms = stage_ms});
 	ev = event_new(w.base, -1, EV_PERSIST, tick, &w);
 	w.t_start = w.t_last = now_s();
 	event_add(ev, &ten_ms);
@@ -150,16 +156,19 @@ int main(int argc, char **argv)
 	secs = now_s() - w.m0;
 	wb = write_bytes() - w.wb0;
 	gw_store_get_stats(w.s, &ss);
+	gw_buffer_get_stats(w.s, &bs);
 	recs = (double)(w.sent - w.sent0);
 	per_day = 86400.0 / secs;
 	printf("{\"durability\": \"%s\", \"sync_interval_ms\": %" PRId64 ", \"rate\": %.1f,"
+	       " \"stage_grace_ms\": %" PRId64 ", \"staged\": %" PRIu64 ", \"staged_written\": %"
+	       PRIu64 ","
 	       " \"ack_delay_ms\": %" PRId64 ", \"seconds\": %.1f, \"mean_record_bytes\": %.0f,"
 	       " \"commits_per_s\": %.1f, \"fsyncs_per_s\": %.2f,"
 	       " \"written_bytes_per_s\": %.0f, \"written_bytes_per_record\": %.0f,"
 	       " \"record_bytes_per_day\": %.3e, \"written_bytes_per_day\": %.3e,"
 	       " \"written_gib_per_day\": %.2f}\n",
 	       o.durability == GW_DUR_COMMIT ? "commit" : "interval", (int64_t)o.sync_interval_ms,
-	       w.rate, w.delay_ms, secs, w.c.mean_record, (double)(ss.commits - w.c0) / secs,
+	       w.rate, stage_ms, bs.staged_total, bs.staged_written, w.delay_ms, secs, w.c.mean_record, (double)(ss.commits - w.c0) / secs,
 	       (double)(ss.fsyncs - w.f0) / secs, (double)wb / secs, (double)wb / recs,
 	       recs * w.c.mean_record * per_day, (double)wb * per_day,
 	       (double)wb * per_day / (1 << 30));

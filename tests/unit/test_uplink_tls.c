@@ -376,7 +376,12 @@ int main(void)
 	int rc;
 
 	signal(SIGPIPE, SIG_IGN);
+	/* The test servers run on their own threads and their first
+	 * wolfSSL_CTX_new() would initialise the library's global RNG while
+	 * the client side does the same: initialise once, before any thread. */
+	wolfSSL_Init();
 	rc = cmocka_run_group_tests(tests, make_pki, drop_pki);
 	gw_tls_cleanup();
+	wolfSSL_Cleanup();
 	return rc;
 }

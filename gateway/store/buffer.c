@@ -1,4 +1,5 @@
 #include "buffer_int.h"
+#include "../core/clock.h"
 #include "../core/log.h"
 
 #include <errno.h>
@@ -10,15 +11,15 @@
 /* Appends per writer job: a big backlog still commits in bounded steps. */
 #define MAX_PER_JOB 4096
 #define ACCT_WORDS (sizeof(struct acct) / sizeof(uint64_t))
+/* At most one line about evictions this often; the counts add up over the lines. */
+#define DROP_LOG_MS 10000
 
 struct append_job {
 	struct gw_store *s;
-	struct append_job *jnext;  /* the state's jobs, under its mutex */
+	struct transit tr;         /* registered while its seqs are on their way */
 	struct pending *list;
 	unsigned n;
-	uint64_t low;              /* no seq below it is this job's to write */
-	uint64_t staged_gen;       /* the staging's allocations when the job began */
-	uint64_t dropped[GW_BUF_CLASSES + 1];
+	struct evict_note note;    /* what its eviction rounds did */
 	uint64_t max_seq;          /* the highest seq this job's transaction put */
 };
 
@@ -52,6 +53,8 @@ int gw_buffer_class_of(const void *data, size_t len)
 	return cls;
 }
 
+static void log_drops(struct buf_state *b);
+
 static void state_free(void *p)
 {
 	struct buf_state *b = p;
@@ -59,6 +62,10 @@ static void state_free(void *p)
 
 	if (!b)
 		return;
+	log_drops(b);   /* what the throttle held back */
+	if (b->drop_ev)
+		event_free(b->drop_ev);
+	free(b->acc);
 	while ((q = b->head)) {
 		b->head = q->next;
 		if (!q->staged)
@@ -66,8 +73,14 @@ static void state_free(void *p)
 	}
 	gw_stage_release(b);
 	pthread_mutex_destroy(&b->mu);
-	free(b->drop_log);
 	free(b);
+}
+
+static void on_drop_log(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	log_drops(arg);
 }
 
 struct buf_state *gw_buf_state(struct gw_store *s)
@@ -81,11 +94,6 @@ struct buf_state *gw_buf_state(struct gw_store *s)
 	b = calloc(1, sizeof(*b));
 	if (!b)
 		return NULL;
-	b->drop_log = calloc(1, sizeof(*b->drop_log));
-	if (!b->drop_log) {
-		free(b);
-		return NULL;
-	}
 	pthread_mutex_init(&b->mu, NULL);
 	b->tail = &b->head;
 	snprintf(b->gateway_id, sizeof(b->gateway_id), "unconfigured");
@@ -94,6 +102,11 @@ struct buf_state *gw_buf_state(struct gw_store *s)
 	if (b->max_bytes == 0)
 		b->max_bytes = UINT64_MAX / 4;
 	b->base = gw_store_base(s);
+	b->unclean_floor = UINT64_MAX;
+	if (b->base && !(b->drop_ev = evtimer_new(b->base, on_drop_log, b))) {
+		state_free(b);
+		return NULL;
+	}
 	if (gw_store_read_begin(s, &txn) < 0 || gw_stage_init(s, b, txn) < 0) {
 		gw_store_read_end(txn);
 		gw_err(SUB, "the store's sequence numbers cannot be read");
@@ -186,9 +199,10 @@ static int acct_read(struct gw_store *s, MDB_txn *txn, struct acct *a)
 	rc = mdb_get(txn, gw_store_dbi(s, GW_DB_META), &k, &v);
 	if (rc)
 		return rc == MDB_NOTFOUND ? 1 : -rc;
-	if (v.mv_size != 8 * ACCT_WORDS)
+	/* a blob from before peak_bytes: the words it has, the rest start at 0 */
+	if (v.mv_size != 8 * ACCT_WORDS && v.mv_size != 8 * ACCT_WORDS_V1)
 		return 1;
-	for (size_t i = 0; i < ACCT_WORDS; i++)
+	for (size_t i = 0; i < v.mv_size / 8; i++)
 		w[i] = gw_store_key64_get((const uint8_t *)v.mv_data + 8 * i);
 	return 0;
 }
@@ -210,9 +224,16 @@ int gw_buf_acct_load(struct gw_store *s, MDB_txn *txn, struct acct *a)
 int gw_buf_acct_save(struct gw_store *s, MDB_txn *txn, const struct acct *a)
 {
 	uint8_t raw[8 * ACCT_WORDS];
-	const uint64_t *w = (const uint64_t *)a;
+	struct acct c = *a;
+	const uint64_t *w = (const uint64_t *)&c;
 	MDB_val k = acct_key, v = {sizeof(raw), raw};
+	uint64_t total = c.q_bytes;
 
+	/* every commit that changes the records saves this: the limit's witness */
+	for (int i = 0; i < GW_BUF_CLASSES; i++)
+		total += c.bytes[i];
+	if (total > c.peak_bytes)
+		c.peak_bytes = total;
 	for (size_t i = 0; i < ACCT_WORDS; i++)
 		gw_store_key64(raw + 8 * i, w[i]);
 	return -mdb_put(txn, gw_store_dbi(s, GW_DB_META), &k, &v, 0);
@@ -264,6 +285,9 @@ int gw_buf_meta_save(struct gw_store *s, struct buf_state *b, MDB_txn *txn, stru
 	 * once get their seq here, on the writer, so none of them is pending).
 	 */
 	low = b->stage_low < b->next_seq ? b->stage_low : b->next_seq;
+	/* an unclean stop whose report is not committed yet is found again */
+	if (b->unclean_floor < low)
+		low = b->unclean_floor;
 	acked = b->acked_unsaved;
 	b->acked_unsaved = 0;
 	staging = b->staging_used;
@@ -292,9 +316,9 @@ uint64_t gw_buf_transit_low(struct buf_state *b)
 
 	pthread_mutex_lock(&b->mu);
 	low = b->next_seq;
-	for (const struct append_job *j = b->jobs; j; j = j->jnext)
-		if (j->low < low)
-			low = j->low;
+	for (const struct transit *t = b->jobs; t; t = t->next)
+		if (t->low < low)
+			low = t->low;
 	pthread_mutex_unlock(&b->mu);
 	return low;
 }
@@ -371,21 +395,41 @@ static int submit_job(struct gw_store *s)
 	return 0;
 }
 
-static void unregister_job(struct buf_state *b, struct append_job *j)
+void gw_buf_transit_add(struct buf_state *b, struct transit *t)
 {
-	for (struct append_job **pp = &b->jobs; *pp; pp = &(*pp)->jnext)
-		if (*pp == j) {
-			*pp = j->jnext;
+	struct transit **tp;
+
+	t->low = b->next_seq;
+	t->staged_gen = b->staged_gen;
+	t->next = NULL;
+	for (tp = &b->jobs; *tp; tp = &(*tp)->next)
+		;
+	*tp = t;
+}
+
+void gw_buf_transit_remove(struct buf_state *b, struct transit *t)
+{
+	for (struct transit **tp = &b->jobs; *tp; tp = &(*tp)->next)
+		if (*tp == t) {
+			*tp = t->next;
 			break;
 		}
 }
 
+void gw_buf_transit_undo(struct buf_state *b, const struct transit *t)
+{
+	pthread_mutex_lock(&b->mu);
+	if (b->staged_gen == t->staged_gen)
+		b->next_seq = t->low;
+	pthread_mutex_unlock(&b->mu);
+}
+
 static int append_write(struct gw_store *s, MDB_txn *txn, void *arg)
 {
-	struct append_job *j = arg, **jp;
+	struct append_job *j = arg;
 	struct buf_state *b = gw_store_priv(s);
 	struct acct a;
-	uint64_t before[GW_BUF_CLASSES], q_before, max_seq = 0;
+	uint64_t max_seq = 0;
 	unsigned n = 0;
 	int rc;
 
@@ -408,11 +452,7 @@ static int append_write(struct gw_store *s, MDB_txn *txn, void *arg)
 	 * Records written at once take their seqs in this transaction, from
 	 * here on: until its commit is delivered, nothing from here is read.
 	 */
-	j->low = b->next_seq;
-	j->staged_gen = b->staged_gen;
-	for (jp = &b->jobs; *jp; jp = &(*jp)->jnext)
-		;
-	*jp = j;
+	gw_buf_transit_add(b, &j->tr);
 	/* more than one job's worth waiting: queue the next job at once */
 	b->job_queued = b->head && submit_job(s) == 0;
 	pthread_mutex_unlock(&b->mu);
@@ -420,8 +460,6 @@ static int append_write(struct gw_store *s, MDB_txn *txn, void *arg)
 	rc = gw_buf_acct_load(s, txn, &a);
 	if (rc < 0)
 		return rc;
-	memcpy(before, a.dropped, sizeof(before));
-	q_before = a.q_dropped;
 	for (struct pending *p = j->list; p; p = p->next) {
 		size_t len = p->staged ? p->len : encoded_max(&p->r);
 		uint64_t fp = gw_buf_footprint(b, len);
@@ -429,9 +467,24 @@ static int append_write(struct gw_store *s, MDB_txn *txn, void *arg)
 			p->status = -E2BIG; /* could never fit beside anything else */
 			continue;
 		}
-		rc = gw_buf_make_room(s, b, txn, &a, fp, &max_seq);
+		if (p->staged) {
+			/* the cloud took it while it waited here: nothing to write */
+			pthread_mutex_lock(&b->mu);
+			p->skipped = p->taken;
+			pthread_mutex_unlock(&b->mu);
+			if (p->skipped)
+				continue;
+		}
+		rc = gw_buf_make_room(s, b, txn, &a, fp, p->staged ? p->r.seq : 0, p->r.kind,
+				      &j->note, &max_seq);
 		if (rc < 0)
 			break;
+		if (rc > 0) {
+			/* no room beside what is on the wire: refused, or dropped and reported */
+			p->status = -ENOSPC;
+			rc = 0;
+			continue;
+		}
 		if (!p->staged)
 			p->r.seq = gw_buf_alloc_seq(b);
 		rc = p->staged ? gw_buf_put_raw(s, b, txn, &a, p->r.seq, p->r.kind, p->data, p->len)
@@ -445,36 +498,61 @@ static int append_write(struct gw_store *s, MDB_txn *txn, void *arg)
 		rc = gw_buf_meta_save(s, b, txn, &a, max_seq);
 	if (rc < 0) {
 		b->snap_hint = 0;
-		/* nothing was written: the numbers go back unless staging took some since */
-		pthread_mutex_lock(&b->mu);
-		if (b->staged_gen == j->staged_gen)
-			b->next_seq = j->low;
-		pthread_mutex_unlock(&b->mu);
+		/* nothing was written (nor evicted): the numbers go back unless staging took some since */
+		j->note = (struct evict_note){.rounds = j->note.rounds};
+		gw_buf_transit_undo(b, &j->tr);
 		return rc;
 	}
 	j->max_seq = max_seq;
-	for (int c = 0; c < GW_BUF_CLASSES; c++)
-		j->dropped[c] = a.dropped[c] - before[c];
-	j->dropped[GW_BUF_CLASSES] = a.q_dropped - q_before;
 	return 0;
 }
 
-static void log_drops(struct buf_state *b, const struct append_job *j)
+/*
+ * One line for what was evicted since the last one, by kind: at once for
+ * the first eviction of a burst, then at most every DROP_LOG_MS while it
+ * goes on (a timer writes what the throttle held back), so the lines add
+ * up to the store's counters and a store that stays full is not a flood.
+ */
+static void log_drops(struct buf_state *b)
 {
-	uint64_t total = 0;
+	uint64_t *d = b->drop_unlogged, total = 0;
 
 	for (int c = 0; c <= GW_BUF_CLASSES; c++)
-		total += j->dropped[c];
+		total += d[c];
 	if (!total)
 		return;
-	gw_complain(b->drop_log, GW_LOG_WARNING, SUB,
-		    "store full (limit %" PRIu64 " bytes): evicted %" PRIu64 " records "
-		    "(snapshots %" PRIu64 ", quarantined %" PRIu64 ", events %" PRIu64
-		    ", operations %" PRIu64 ", inventory %" PRIu64 ", unknown format %" PRIu64
-		    "); the dropped ranges go to the cloud in an event record",
-		    b->max_bytes, total, j->dropped[GW_REC_SNAPSHOT], j->dropped[GW_BUF_CLASSES],
-		    j->dropped[GW_REC_EVENT], j->dropped[GW_REC_OPERATION],
-		    j->dropped[GW_REC_INVENTORY], j->dropped[GW_BUF_UNKNOWN]);
+	gw_warn(SUB, "store full (limit %" PRIu64 " bytes): evicted %" PRIu64 " records "
+		"(snapshots %" PRIu64 ", quarantined %" PRIu64 ", events %" PRIu64
+		", operations %" PRIu64 ", inventory %" PRIu64 ", unknown format %" PRIu64
+		"); the dropped ranges go to the cloud in an event record",
+		b->max_bytes, total, d[GW_REC_SNAPSHOT], d[GW_BUF_CLASSES], d[GW_REC_EVENT],
+		d[GW_REC_OPERATION], d[GW_REC_INVENTORY], d[GW_BUF_UNKNOWN]);
+	memset(b->drop_unlogged, 0, sizeof(b->drop_unlogged));
+	b->drop_logged_ms = gw_clock_mono_ms();
+}
+
+void gw_buf_evicted(struct gw_store *s, struct buf_state *b, const struct evict_note *n)
+{
+	int64_t now = gw_clock_mono_ms(), wait;
+	struct drop_log_entry *e;
+
+	(void)s;
+	pthread_mutex_lock(&b->mu);
+	b->rounds_seen += n->rounds;
+	pthread_mutex_unlock(&b->mu);
+	if (!n->lo)
+		return;
+	e = &b->drops[++b->drop_epoch % DROP_LOG];
+	*e = (struct drop_log_entry){b->drop_epoch, n->lo, n->hi};
+	for (int c = 0; c <= GW_BUF_CLASSES; c++)
+		b->drop_unlogged[c] += n->count[c];
+	wait = b->drop_logged_ms ? b->drop_logged_ms + DROP_LOG_MS - now : 0;
+	if (wait <= 0 || !b->drop_ev) {
+		log_drops(b);
+	} else if (!evtimer_pending(b->drop_ev, NULL)) {
+		struct timeval tv = {wait / 1000, (wait % 1000) * 1000};
+		evtimer_add(b->drop_ev, &tv);
+	}
 }
 
 static void append_done(int status, void *arg)
@@ -482,7 +560,7 @@ static void append_done(int status, void *arg)
 	struct append_job *j = arg;
 	struct gw_store *s = j->s;
 	struct buf_state *b = s ? gw_store_priv(s) : NULL;
-	unsigned ok = 0;
+	unsigned ok = 0, no_room = 0;
 
 	if (b) {
 		pthread_mutex_lock(&b->mu);
@@ -493,14 +571,18 @@ static void append_done(int status, void *arg)
 			b->tail = &b->head;
 			b->job_queued = false;
 		}
-		unregister_job(b, j);
+		gw_buf_transit_remove(b, &j->tr);
 		pthread_mutex_unlock(&b->mu);
 	}
 
 	for (struct pending *p = j->list, *next; p; p = next) {
 		int st = status < 0 ? status : p->status;
 		next = p->next;
-		if (st < 0) {
+		if (st == -ENOSPC) {
+			no_room++;   /* one line for the job, below */
+			if (b)
+				b->append_failed++;
+		} else if (st < 0) {
 			gw_err(SUB, "a %s record could not be stored: %s",
 			       gw_record_kind_name(p->r.kind),
 			       st == -E2BIG ? "larger than half the store" : mdb_strerror(-st));
@@ -517,10 +599,15 @@ static void append_done(int status, void *arg)
 			p->done(st, p->arg);
 		free(p);
 	}
+	if (no_room)
+		gw_err(SUB, "%u records could not be stored: no room beside the records on their "
+		       "way to the cloud (those that had a sequence number are reported dropped)",
+		       no_room);
 	if (b) {
 		b->appended += ok;
-		if (status == 0)
-			log_drops(b, j);
+		if (status < 0)
+			j->note = (struct evict_note){.rounds = j->note.rounds};
+		gw_buf_evicted(s, b, &j->note);
 		gw_stage_tell(b);
 	}
 	free(j);
@@ -624,6 +711,7 @@ void gw_buffer_get_stats(struct gw_store *s, struct gw_buffer_stats *st)
 		st->dropped_quarantine = a.q_dropped;
 		st->drop_events = a.drop_events;
 		st->acked_total += a.acked_total;
+		st->peak_bytes = a.peak_bytes;
 	}
 	gw_store_read_end(txn);
 }

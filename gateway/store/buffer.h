@@ -7,9 +7,11 @@
  * busy goes into the next transaction as one job. The buffer keeps its own
  * byte accounting (what each record occupies in LMDB) in the meta DB, in the
  * same transactions as the records, and evicts by kind when the byte limit
- * would be passed: routine snapshots first, then quarantined records, then
- * events, operation results, inventory changes and records of an unknown
- * format. Every dropped range is reported to the cloud in an event record.
+ * would be passed (the limit is hard: no commit leaves more): routine
+ * snapshots first, then quarantined records, then snapshots read for a
+ * batch not yet sent, then events, operation results, inventory changes and
+ * records of an unknown format; never what is on the wire. Every dropped
+ * range is reported to the cloud in an event record.
  */
 #ifndef GW_BUFFER_H
 #define GW_BUFFER_H
@@ -39,6 +41,7 @@ struct gw_buffer_stats {
 	uint64_t staged_total;                /* ever staged, since the store was opened */
 	uint64_t staged_acked;                /* of them, taken by the cloud */
 	uint64_t staged_written;              /* of them, written to the store */
+	uint64_t peak_bytes;                  /* the most the records and quarantine held at a commit */
 };
 
 struct gw_buffer_opts {
@@ -100,11 +103,30 @@ int gw_buffer_quarantine_read(struct gw_store *s, uint64_t from, unsigned max,
 int gw_buffer_ack(struct gw_store *s, uint64_t first, uint64_t last,
 		  gw_store_done_fn done, void *arg);
 /*
- * The records [first, last] are on their way to the cloud (0, 0: none).
- * Eviction passes over them, so a record is never both delivered and
- * reported dropped. Loop thread.
+ * What the uploader holds (loop thread): [first, last] read for batches
+ * (first 0: nothing), of which [first, sent_last] is on the wire
+ * (sent_last < first: nothing). Eviction never takes a record on the wire
+ * (nor one the cloud accepted, until it is deleted), so a record is never
+ * both delivered and reported dropped; records read and not sent go only
+ * after every other snapshot and the quarantine, and a batch that lost some
+ * must be read again before it is sent (gw_buffer_dropped_since).
+ *
+ * Returns 1 when the range on the wire grew while an eviction round that
+ * took the older ranges may still be on its way: only once gw_buffer_fence
+ * reports back has every such round landed (and gw_buffer_dropped_since
+ * knows what it took). 0 otherwise.
  */
-void gw_buffer_set_inflight(struct gw_store *s, uint64_t first, uint64_t last);
+int gw_buffer_set_inflight(struct gw_store *s, uint64_t first, uint64_t last,
+			   uint64_t sent_last);
+/* done runs on the loop once everything handed to the store before this has landed. */
+int gw_buffer_fence(struct gw_store *s, gw_store_done_fn done, void *arg);
+/*
+ * Evictions the loop has been told of are numbered: take a mark before
+ * reading, and ask afterwards whether any eviction told of since then took
+ * a seq in [first, last] (true when in doubt: a batch is simply read again).
+ */
+uint64_t gw_buffer_drop_mark(struct gw_store *s);
+bool gw_buffer_dropped_since(struct gw_store *s, uint64_t mark, uint64_t first, uint64_t last);
 /* Move one record the cloud will never accept to the quarantine. */
 int gw_buffer_quarantine(struct gw_store *s, uint64_t seq, gw_store_done_fn done, void *arg);
 

@@ -91,7 +91,9 @@ int gw_buffer_quarantine_read(struct gw_store *s, uint64_t from, unsigned max,
 }
 
 struct range_job {
+	struct gw_store *s;
 	uint64_t first, last;
+	bool accepted;             /* registered in the state's accepted ranges */
 	gw_store_done_fn done;
 	void *arg;
 };
@@ -169,10 +171,40 @@ static int quarantine_write(struct gw_store *s, MDB_txn *txn, void *arg)
 	return gw_buf_meta_save(s, b, txn, &a, 0);
 }
 
+/* Under the state's mutex. */
+static int accepted_add(struct buf_state *b, uint64_t first, uint64_t last)
+{
+	if (b->n_acc == b->cap_acc) {
+		unsigned cap = b->cap_acc ? b->cap_acc * 2 : 8;
+		struct drop_range *r = realloc(b->acc, cap * sizeof(*r));
+		if (!r)
+			return -ENOMEM;
+		b->acc = r;
+		b->cap_acc = cap;
+	}
+	b->acc[b->n_acc++] = (struct drop_range){first, last};
+	return 0;
+}
+
+static void accepted_remove(struct buf_state *b, uint64_t first, uint64_t last)
+{
+	pthread_mutex_lock(&b->mu);
+	for (unsigned i = 0; i < b->n_acc; i++)
+		if (b->acc[i].first == first && b->acc[i].last == last) {
+			b->acc[i] = b->acc[--b->n_acc];
+			break;
+		}
+	pthread_mutex_unlock(&b->mu);
+}
+
 static void range_done(int status, void *arg)
 {
 	struct range_job *j = arg;
+	struct buf_state *b = j->accepted ? gw_store_priv(j->s) : NULL;
 
+	/* deleted (or not: then it is read again and sent again, never dropped unsaid) */
+	if (b)
+		accepted_remove(b, j->first, j->last);
 	if (status < 0)
 		gw_err(SUB, "records %" PRIu64 "-%" PRIu64 " could not be updated: %s", j->first,
 		       j->last, mdb_strerror(-status));
@@ -182,21 +214,31 @@ static void range_done(int status, void *arg)
 }
 
 static int submit_range(struct gw_store *s, gw_store_write_fn fn, uint64_t first,
-			uint64_t last, gw_store_done_fn done, void *arg)
+			uint64_t last, bool accepted, gw_store_done_fn done, void *arg)
 {
+	struct buf_state *b = gw_buf_state(s);
 	struct range_job *j;
+	int rc = 0;
 
-	if (!gw_buf_state(s))
+	if (!b)
 		return -ENOMEM;
 	j = malloc(sizeof(*j));
 	if (!j)
 		return -ENOMEM;
-	*j = (struct range_job){first, last, done, arg};
-	if (gw_store_submit(s, fn, j, range_done, j) < 0) {
-		free(j);
-		return -ENOMEM;
+	*j = (struct range_job){s, first, last, accepted, done, arg};
+	if (accepted) {
+		pthread_mutex_lock(&b->mu);
+		rc = accepted_add(b, first, last);
+		pthread_mutex_unlock(&b->mu);
 	}
-	return 0;
+	if (rc == 0 && gw_store_submit(s, fn, j, range_done, j) < 0) {
+		if (accepted)
+			accepted_remove(b, first, last);
+		rc = -ENOMEM;
+	}
+	if (rc < 0)
+		free(j);
+	return rc;
 }
 
 /* Whether the store holds any seq of [first, last] (a short read on the loop). */
@@ -230,23 +272,76 @@ int gw_buffer_ack(struct gw_store *s, uint64_t first, uint64_t last,
 		return -EINVAL;
 	if (!b)
 		return -ENOMEM;
-	/* staged records the cloud took are simply forgotten: nothing to write */
+	/*
+	 * Staged records the cloud took are simply forgotten: nothing to write.
+	 * What the store holds is deleted; until then eviction passes over it
+	 * (the range is registered before the uploader lets go of it).
+	 */
 	if (!gw_stage_ack(s, b, first, last) && !stored_in(s, first, last) && !done)
 		return 0;
-	return submit_range(s, ack_write, first, last, done, arg);
+	return submit_range(s, ack_write, first, last, true, done, arg);
 }
 
-void gw_buffer_set_inflight(struct gw_store *s, uint64_t first, uint64_t last)
+int gw_buffer_set_inflight(struct gw_store *s, uint64_t first, uint64_t last,
+			   uint64_t sent_last)
+{
+	struct buf_state *b = gw_buf_state(s);
+	uint64_t wf, wl;
+	bool grew;
+	int stale;
+
+	if (!b)
+		return 0;
+	wf = first && sent_last >= first ? first : 0;
+	wl = wf ? sent_last : 0;
+	/* all at once: a round never sees half an update */
+	pthread_mutex_lock(&b->mu);
+	grew = wf && (!b->wire_first || wf < b->wire_first || wl > b->wire_last);
+	b->read_first = first;
+	b->read_last = first ? last : 0;
+	b->wire_first = wf;
+	b->wire_last = wl;
+	/* a round begun before now took the older ranges: it may drop what is now on the wire */
+	stale = grew && b->rounds_begun > b->rounds_seen;
+	pthread_mutex_unlock(&b->mu);
+	return stale;
+}
+
+static int fence_write(struct gw_store *s, MDB_txn *txn, void *arg)
+{
+	(void)s;
+	(void)txn;
+	(void)arg;
+	return 0;
+}
+
+int gw_buffer_fence(struct gw_store *s, gw_store_done_fn done, void *arg)
+{
+	/* completions are delivered in order: every job before this one is told first */
+	return gw_store_submit(s, fence_write, NULL, done, arg);
+}
+
+uint64_t gw_buffer_drop_mark(struct gw_store *s)
 {
 	struct buf_state *b = gw_buf_state(s);
 
-	if (!b)
-		return;
-	/* both at once: a first of 0 on its own would read as "nothing in flight" */
-	pthread_mutex_lock(&b->mu);
-	b->inflight_first = first;
-	b->inflight_last = first ? last : 0;
-	pthread_mutex_unlock(&b->mu);
+	return b ? b->drop_epoch : 0;
+}
+
+bool gw_buffer_dropped_since(struct gw_store *s, uint64_t mark, uint64_t first, uint64_t last)
+{
+	struct buf_state *b = gw_buf_state(s);
+
+	if (!b || b->drop_epoch == mark)
+		return false;
+	if (b->drop_epoch - mark >= DROP_LOG)
+		return true;     /* forgotten: assume the worst */
+	for (uint64_t e = mark + 1; e <= b->drop_epoch; e++) {
+		const struct drop_log_entry *d = &b->drops[e % DROP_LOG];
+		if (d->lo <= last && d->hi >= first)
+			return true;
+	}
+	return false;
 }
 
 int gw_buffer_quarantine(struct gw_store *s, uint64_t seq, gw_store_done_fn done, void *arg)
@@ -260,5 +355,5 @@ int gw_buffer_quarantine(struct gw_store *s, uint64_t seq, gw_store_done_fn done
 	rc = gw_stage_quarantine(s, b, seq, done, arg);
 	if (rc != 0)
 		return rc < 0 ? rc : 0;
-	return submit_range(s, quarantine_write, seq, seq, done, arg);
+	return submit_range(s, quarantine_write, seq, seq, false, done, arg);
 }

@@ -127,6 +127,9 @@ int gw_stage_init(struct gw_store *s, struct buf_state *b, MDB_txn *txn)
 		if (find_unclean(s, b, txn, lo, hi) < 0)
 			return -ENOMEM;
 		b->staging_used = true;   /* the next commit moves "unsettled" on */
+		/* not past these until their report is committed: a crash finds them again */
+		if (b->n_unclean)
+			b->unclean_floor = b->unclean[0].first;
 	}
 	if (b->base) {
 		b->stage_ev = evtimer_new(b->base, on_stage_timer, s);
@@ -260,7 +263,7 @@ static int reserve_write(struct gw_store *s, MDB_txn *txn, void *arg)
 	struct res_job *j = arg;
 	struct buf_state *b = gw_store_priv(s);
 	struct acct a;
-	uint64_t stored, v;
+	uint64_t stored, v, floor;
 	int rc;
 
 	rc = gw_buf_acct_load(s, txn, &a);
@@ -281,12 +284,14 @@ static int reserve_write(struct gw_store *s, MDB_txn *txn, void *arg)
 	 */
 	pthread_mutex_lock(&b->mu);
 	v = b->next_seq;
+	floor = b->unclean_floor;
 	pthread_mutex_unlock(&b->mu);
 	rc = gw_buf_meta_save(s, b, txn, &a, v - 1);
 	if (rc == 0)
 		rc = gw_buf_meta_put(s, txn, &reserved_key, v);
+	/* an unclean stop found at open and not reported yet is found again */
 	if (rc == 0)
-		rc = gw_buf_meta_put(s, txn, &unsettled_key, UINT64_MAX);
+		rc = gw_buf_meta_put(s, txn, &unsettled_key, floor);
 	return rc;
 }
 
@@ -428,7 +433,7 @@ int gw_stage_add(struct gw_store *s, struct buf_state *b, const struct gw_record
 void gw_stage_written(struct gw_store *s, struct buf_state *b, struct pending *p, int status)
 {
 	(void)s;
-	if (status == 0)
+	if (status == 0 && !p->skipped)
 		b->staged_written++;
 	if (p->state != ST_ACKED && p->done)
 		p->done(status, p->arg);   /* acknowledged: it is committed */
@@ -458,10 +463,17 @@ int gw_stage_ack(struct gw_store *s, struct buf_state *b, uint64_t first, uint64
 			freed++;
 			b->staged_acked++;
 		} else if (p->state == ST_FLUSH) {
-			/* being written: the store deletes it once it is there */
+			/*
+			 * Being written: the store deletes it once it is there (the
+			 * ack job comes after the job that writes it), and a job that
+			 * has not reached it yet does not write it at all.
+			 */
 			if (p->done)
 				p->done(0, p->arg);
 			p->state = ST_ACKED;
+			pthread_mutex_lock(&b->mu);
+			p->taken = true;
+			pthread_mutex_unlock(&b->mu);
 			b->staged_acked++;
 			need = 1;
 		}
@@ -482,6 +494,9 @@ struct q_job {
 	struct pending *p;
 	gw_store_done_fn done;
 	void *arg;
+	struct evict_note note;
+	struct transit tr;   /* its reports take seqs on the writer */
+	bool dropped;        /* no room: dropped and reported instead */
 };
 
 static int quarantine_raw_write(struct gw_store *s, MDB_txn *txn, void *arg)
@@ -491,20 +506,39 @@ static int quarantine_raw_write(struct gw_store *s, MDB_txn *txn, void *arg)
 	struct acct a;
 	uint8_t key[8];
 	MDB_val k = {8, key}, v = {j->p->len, j->p->data};
-	uint64_t fp = gw_buf_footprint(b, j->p->len);
+	uint64_t fp = gw_buf_footprint(b, j->p->len), max_seq = j->p->r.seq;
 	int rc;
 
+	pthread_mutex_lock(&b->mu);
+	gw_buf_transit_add(b, &j->tr);
+	pthread_mutex_unlock(&b->mu);
 	rc = gw_buf_acct_load(s, txn, &a);
 	if (rc < 0)
-		return rc;
-	gw_store_key64(key, j->p->r.seq);
-	rc = mdb_put(txn, gw_store_dbi(s, GW_DB_QUARANTINE), &k, &v, 0);
-	if (rc)
-		return -rc;
-	a.q_n++;
-	a.q_bytes += fp;
-	a.quarantined_total++;
-	return gw_buf_meta_save(s, b, txn, &a, j->p->r.seq);
+		goto fail;
+	/* it was never written: it takes room in the store now, like an append */
+	rc = gw_buf_make_room(s, b, txn, &a, fp, j->p->r.seq, GW_BUF_CLASSES, &j->note,
+			      &max_seq);
+	if (rc < 0)
+		goto fail;
+	j->dropped = rc > 0;
+	if (!j->dropped) {
+		a.quarantined_total++;
+		gw_store_key64(key, j->p->r.seq);
+		rc = mdb_put(txn, gw_store_dbi(s, GW_DB_QUARANTINE), &k, &v, 0);
+		if (rc) {
+			rc = -rc;
+			goto fail;
+		}
+		a.q_n++;
+		a.q_bytes += fp;
+	}
+	rc = gw_buf_meta_save(s, b, txn, &a, max_seq);
+	if (rc == 0)
+		return 0;
+fail:
+	j->note = (struct evict_note){.rounds = j->note.rounds};
+	gw_buf_transit_undo(b, &j->tr);
+	return rc;
 }
 
 static void quarantine_raw_done(int status, void *arg)
@@ -515,9 +549,20 @@ static void quarantine_raw_done(int status, void *arg)
 	if (status < 0)
 		gw_err(SUB, "record %" PRIu64 " could not be moved to the quarantine: %s",
 		       j->p->r.seq, mdb_strerror(-status));
+	else if (j->dropped)
+		gw_warn(SUB, "record %" PRIu64 " refused by the cloud: no room in the quarantine "
+			"beside the records on their way to the cloud; dropped and reported",
+			j->p->r.seq);
 	if (j->p->done)
 		j->p->done(status, j->p->arg);
 	if (b) {
+		pthread_mutex_lock(&b->mu);
+		gw_buf_transit_remove(b, &j->tr);
+		pthread_mutex_unlock(&b->mu);
+		if (status < 0)
+			j->note = (struct evict_note){.rounds = j->note.rounds};
+		gw_buf_evicted(j->s, b, &j->note);
+		gw_stage_tell(b);
 		unlink_staged(b, j->p);
 		update_low(b);
 	}
@@ -540,7 +585,7 @@ int gw_stage_quarantine(struct gw_store *s, struct buf_state *b, uint64_t seq,
 	j = malloc(sizeof(*j));
 	if (!j)
 		return -ENOMEM;
-	*j = (struct q_job){s, p, done, arg};
+	*j = (struct q_job){.s = s, .p = p, .done = done, .arg = arg};
 	if (gw_store_submit(s, quarantine_raw_write, j, quarantine_raw_done, j) < 0) {
 		free(j);
 		return -ENOMEM;
@@ -572,43 +617,47 @@ void gw_stage_drain(struct gw_store *s)
 	submit_reserve(s, b, 0);
 }
 
-static int report(struct gw_store *s, struct buf_state *b, unsigned from, unsigned n)
+/* The reports of one unclean stop, until every one of them is committed. */
+struct unclean_round {
+	struct gw_store *s;
+	unsigned left;
+	bool failed;
+};
+
+static void unclean_settle(struct unclean_round *u)
+{
+	struct buf_state *b = gw_store_priv(u->s);
+
+	if (u->left)
+		return;
+	/* all committed: "unsettled" may move past the ranges; else the next start reports them */
+	if (!u->failed && b) {
+		pthread_mutex_lock(&b->mu);
+		b->unclean_floor = UINT64_MAX;
+		pthread_mutex_unlock(&b->mu);
+	}
+	free(u);
+}
+
+static void unclean_done(int status, void *arg)
+{
+	struct unclean_round *u = arg;
+
+	u->failed |= status < 0;
+	u->left--;
+	unclean_settle(u);
+}
+
+static int report(struct gw_store *s, struct buf_state *b, unsigned from, unsigned n,
+		  struct unclean_round *u)
 {
 	struct gw_buf body;
-	msgpack_packer pk;
 	struct gw_record r;
 	int64_t now = gw_clock_wall_ms();
-	char when[32];
 	int rc;
 
 	gw_buf_init(&body);
-	gw_packer_init(&pk, &body);
-	msgpack_pack_map(&pk, 2);
-	gw_pack_cstr(&pk, "device");
-	msgpack_pack_map(&pk, 3);
-	gw_pack_cstr(&pk, "manufacturer");
-	gw_pack_cstr(&pk, "ecsp-gateway");
-	gw_pack_cstr(&pk, "model");
-	gw_pack_cstr(&pk, "ecsp-gateway");
-	gw_pack_cstr(&pk, "serial_number");
-	gw_pack_cstr(&pk, b->gateway_id);
-	gw_pack_cstr(&pk, "event");
-	msgpack_pack_map(&pk, 4);
-	gw_pack_cstr(&pk, "type");
-	gw_pack_cstr(&pk, "records_unaccounted");
-	gw_pack_cstr(&pk, "reason");
-	gw_pack_cstr(&pk, "unclean_stop");
-	gw_pack_cstr(&pk, "at");
-	gw_clock_format_rfc3339(now, when, sizeof(when));
-	gw_pack_cstr(&pk, when);
-	gw_pack_cstr(&pk, "ranges");
-	msgpack_pack_array(&pk, n);
-	for (unsigned i = from; i < from + n; i++) {
-		msgpack_pack_array(&pk, 2);
-		msgpack_pack_uint64(&pk, b->unclean[i].first);
-		msgpack_pack_uint64(&pk, b->unclean[i].last);
-	}
-	if (body.failed) {
+	if (gw_buf_unaccounted_body(b, &body, b->unclean + from, n, now) < 0) {
 		gw_buf_release(&body);
 		return -ENOMEM;
 	}
@@ -621,13 +670,16 @@ static int report(struct gw_store *s, struct buf_state *b, unsigned from, unsign
 		.body = body.data,
 		.body_len = body.len,
 	};
-	rc = gw_buffer_append(s, &r, NULL, NULL);
+	rc = gw_buffer_append(s, &r, unclean_done, u);
 	gw_buf_release(&body);
+	if (rc == 0)
+		u->left++;
 	return rc;
 }
 
 void gw_stage_report_unclean(struct gw_store *s, struct buf_state *b)
 {
+	struct unclean_round *u;
 	uint64_t total = 0;
 
 	if (!b->n_unclean)
@@ -638,10 +690,21 @@ void gw_stage_report_unclean(struct gw_store *s, struct buf_state *b)
 		" to %" PRIu64 " are not in the store (routine snapshots that were neither "
 		"written nor delivered, or numbers never used); reported to the cloud", total,
 		b->unclean[0].first, b->unclean[b->n_unclean - 1].last);
+	u = calloc(1, sizeof(*u));
+	if (!u) {
+		gw_err(SUB, "the report of an unclean stop could not be stored");
+		return;   /* kept: configuring again tries again */
+	}
+	u->s = s;
+	u->left = 1;  /* until every report is handed over */
 	for (unsigned i = 0; i < b->n_unclean; i += RANGES_PER_EVENT)
 		if (report(s, b, i, b->n_unclean - i < RANGES_PER_EVENT ? b->n_unclean - i
-			   : RANGES_PER_EVENT) < 0)
+			   : RANGES_PER_EVENT, u) < 0) {
 			gw_err(SUB, "the report of an unclean stop could not be stored");
+			u->failed = true;
+		}
+	u->left--;
+	unclean_settle(u);
 	free(b->unclean);
 	b->unclean = NULL;
 	b->n_unclean = 0;

@@ -51,6 +51,7 @@ void gw_batch_clear(struct gw_batch *b)
 	b->active = b->complete = b->started = b->full = false;
 	b->n = b->skipped = b->n_bad = 0;
 	b->json_bytes = 0;
+	b->max_stored = b->stored = 0;
 	b->first = b->last = 0;
 }
 
@@ -192,6 +193,11 @@ static int add_record(uint64_t seq, int cls, const void *data, size_t len, void 
 		b->resume = seq + 1;
 		return 0;
 	}
+	/* what the store cannot evict while it is on the wire stays a small part of it */
+	if (b->n > 0 && b->max_stored && b->stored + len > b->max_stored) {
+		b->full = true;
+		return 1;
+	}
 	msgpack_unpacked_init(&h);
 	gw_buf_reset(&b->rec);
 	rc = gw_record_decode(data, len, &r, &h);
@@ -212,6 +218,7 @@ static int add_record(uint64_t seq, int cls, const void *data, size_t len, void 
 	if (b->chunk.failed)
 		return -ENOMEM;
 	b->json_bytes += b->rec.len + (b->n > 0);
+	b->stored += len;
 	if (b->n == 0)
 		b->first = seq;
 	b->last = seq;
@@ -231,6 +238,8 @@ int gw_batch_step(struct gw_batch *b, struct gw_store *s, const struct gw_agent_
 	if (!b->started) {
 		struct vote v = {.limit = b->limit_last};
 		unsigned peek = b->max_records < 512 ? b->max_records : 512;
+		/* before the first read: evictions told of from here may concern this batch */
+		b->mark = gw_buffer_drop_mark(s);
 		if (gw_buffer_read(s, b->resume, peek, count_ctype, &v) < 0)
 			return -EIO;
 		b->ctype = v.n[GW_CT_ON_DEMAND] > v.n[b->ctype] ? GW_CT_ON_DEMAND : b->ctype;

@@ -32,6 +32,9 @@ struct gw_batch {
 	uint64_t from, limit_last;   /* read from `from`; never past limit_last */
 	unsigned max_records;
 	size_t max_bytes;            /* of JSON */
+	size_t max_stored;           /* of the records as stored (0: no limit); set after begin */
+	size_t stored;
+	uint64_t mark;               /* the store's drop mark before the first read */
 	int level;                   /* gzip level, 0: no compression */
 
 	enum gw_collection_type ctype;

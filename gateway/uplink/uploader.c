@@ -3,6 +3,11 @@
  * one being built meanwhile ("next"), so a backlog drains with the network
  * and the CPU busy at the same time. One connection, kept alive; one retry
  * timer; everything else follows from the answer table in gw_uplink_decide.
+ *
+ * The store evicts when it is full, so a batch is "held" before it is sent:
+ * its range is published as on the wire (never evicted from then until the
+ * cloud has answered it), and it goes only once no eviction decided
+ * earlier can still take one of its records (see ready_to_send).
  */
 #include "uploader.h"
 #include "batch.h"
@@ -47,6 +52,9 @@ struct gw_uplink {
 	struct gw_batch slots[2];         /* a z_stream must not move: swap pointers */
 	struct gw_batch *cur, *next;
 	bool cur_sent, rebuild;
+	bool hold, verified, fencing;     /* cur held on the wire; safe to send; fence awaited */
+	uint64_t hold_first, hold_last;
+	struct up_life *life;             /* what the store's callbacks hold of us */
 	uint64_t cursor;
 	unsigned cap;
 
@@ -61,6 +69,12 @@ struct gw_uplink {
 	uint64_t rng;
 	struct gw_uplink_stats st;
 	struct gw_complaint down, auth, alarm;
+};
+
+/* Outlives the uploader while a fence it asked for is on its way. */
+struct up_life {
+	struct gw_uplink *u;
+	unsigned refs;
 };
 
 static void kick(struct gw_uplink *u);
@@ -141,17 +155,31 @@ static void drop_conn(struct gw_uplink *u)
 		evtimer_del(u->answer_ev);
 }
 
+static void begin(struct gw_uplink *u, struct gw_batch *b, uint64_t from)
+{
+	uint64_t max = gw_store_get_opts(u->store)->max_bytes;
+
+	if (gw_batch_begin(b, from, UINT64_MAX, u->cap, u->lim.batch_bytes, u->lim.level) < 0)
+		gw_err(SUB, "out of memory for a batch");
+	/* a batch held on the wire takes at most an eighth of the store's limit */
+	b->max_stored = max / 8 < SIZE_MAX ? (size_t)(max / 8) : 0;
+}
+
 /* Nothing is sent until the timer fires; the batch on the wire is built again. */
 static void retry_later(struct gw_uplink *u, int64_t ms)
 {
 	struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
 
 	gw_batch_clear(u->next);
-	/* built before the wait: read again, for eviction may have taken some */
+	/*
+	 * Built before the wait: read again (its body went out, or eviction may
+	 * have taken some). A batch held stays held through the wait: the cloud
+	 * may have taken it without our hearing the answer, so it must never be
+	 * evicted and reported dropped.
+	 */
 	if (u->cur->active && (u->cur_sent || u->cur->complete))
 		u->rebuild = true;
 	u->cur_sent = false;
-	gw_buffer_set_inflight(u->store, 0, 0);
 	u->waiting = true;
 	u->st.next_attempt_ms = gw_clock_mono_ms() + ms;
 	evtimer_add(u->retry_ev, &tv);
@@ -284,11 +312,20 @@ static void on_closed(struct gw_conn *c, int err, const char *reason, void *arg)
 	kick(u);
 }
 
+/* cur is no longer held: the cloud answered it for good, or it is gone. */
+static void release(struct gw_uplink *u)
+{
+	u->hold = u->verified = false;
+	u->hold_first = u->hold_last = 0;
+}
+
 static void accepted(struct gw_uplink *u, int status)
 {
 	struct gw_batch *tmp;
 
+	/* the store protects the range from here until it is deleted */
 	gw_buffer_ack(u->store, u->cur->first, u->cur->last, NULL, NULL);
+	release(u);
 	u->st.batches_accepted++;
 	u->st.records_accepted += u->cur->n;
 	u->st.json_bytes += u->cur->json_bytes;
@@ -323,7 +360,8 @@ static void refused(struct gw_uplink *u, int status, const char *body)
 		u->st.splits++;
 		gw_info(SUB, "records %" PRIu64 "-%" PRIu64 " refused (HTTP %d: %s): splitting",
 			u->cur->first, u->cur->last, status, body);
-		gw_batch_begin(u->cur, u->cur->first, UINT64_MAX, u->cap, u->lim.batch_bytes, u->lim.level);
+		begin(u, u->cur, u->cur->first);
+		release(u);   /* the cloud took none of it */
 		u->cur_sent = false;
 		return;
 	}
@@ -345,6 +383,7 @@ static void refused(struct gw_uplink *u, int status, const char *body)
 	u->refused_row++;
 	u->cursor = u->cur->resume;
 	gw_batch_clear(u->cur);
+	release(u);
 	u->cur_sent = false;
 }
 
@@ -522,12 +561,6 @@ static void send_cur(struct gw_uplink *u)
 	evtimer_add(u->answer_ev, &tv);
 }
 
-static void begin(struct gw_uplink *u, struct gw_batch *b, uint64_t from)
-{
-	if (gw_batch_begin(b, from, UINT64_MAX, u->cap, u->lim.batch_bytes, u->lim.level) < 0)
-		gw_err(SUB, "out of memory for a batch");
-}
-
 /*
  * The next build step runs after the loop has polled for I/O once more (a
  * zero timeout, not event_active, which would run it before any I/O).
@@ -541,23 +574,84 @@ static void schedule_step(struct gw_uplink *u)
 }
 
 /*
- * Tell the store which records are being read or are on the wire, so that
- * eviction passes over them: while a batch is being built, everything from
- * where it began; once built, exactly its range.
+ * Tell the store what the batches hold: the records read so far (eviction
+ * takes them only after every other snapshot and the quarantine, and a
+ * batch that lost some is read again before it goes), and of them the
+ * batch held on the wire (never evicted). Records not read yet are not
+ * held at all, so a long build never keeps the store from its limit.
+ * Returns 1 when a fence is needed before the held batch may go.
  */
-static void publish_inflight(struct gw_uplink *u)
+static int publish_inflight(struct gw_uplink *u)
 {
-	uint64_t first = 0, last = 0;
+	uint64_t first = 0, last = 0, sent_last = 0;
 
 	if (!u->waiting && u->cur->active) {
-		first = u->cur->complete ? u->cur->first : u->cur->from;
-		last = u->cur->complete ? u->cur->last : UINT64_MAX;
-		if (u->next->active)
-			last = u->next->complete ? u->next->last : UINT64_MAX;
-		if (first == 0)
-			first = 1;
+		const struct gw_batch *top = u->next->active ? u->next : u->cur;
+		first = u->cur->from ? u->cur->from : 1;
+		last = top->resume ? top->resume - 1 : 0;
 	}
-	gw_buffer_set_inflight(u->store, first, last);
+	if (u->hold) {
+		if (!first || u->hold_first < first)
+			first = u->hold_first;
+		if (u->hold_last > last)
+			last = u->hold_last;
+		sent_last = u->hold_last;
+	}
+	if (last < first)
+		first = last = sent_last = 0;
+	return gw_buffer_set_inflight(u->store, first, last, sent_last);
+}
+
+static void on_fence(int status, void *arg)
+{
+	struct up_life *l = arg;
+	struct gw_uplink *u = l->u;
+
+	(void)status;   /* in order all the same: what came before is delivered */
+	l->refs--;
+	if (!u) {
+		if (!l->refs)
+			free(l);
+		return;
+	}
+	u->fencing = false;
+	kick(u);
+}
+
+/*
+ * A batch goes out only once none of its records can be evicted any more:
+ * its range is published as on the wire; if an eviction round that took
+ * the older ranges may still be on its way, a fence waits for it; then, if
+ * any eviction since the batch was read took one of its records, it is read
+ * again first (nothing more can go now, so that read is final).
+ */
+static bool ready_to_send(struct gw_uplink *u)
+{
+	if (u->verified)
+		return true;
+	if (!u->hold) {
+		u->hold = true;
+		u->hold_first = u->cur->first;
+		u->hold_last = u->cur->last;
+		if (publish_inflight(u) > 0) {
+			if (gw_buffer_fence(u->store, on_fence, u->life) < 0) {
+				transient(u, "out of memory");
+				return false;
+			}
+			u->life->refs++;
+			u->fencing = true;
+		}
+	}
+	if (u->fencing)
+		return false;
+	u->verified = true;
+	if (gw_buffer_dropped_since(u->store, u->cur->mark, u->hold_first, u->hold_last)) {
+		gw_debug(SUB, "records %" PRIu64 "-%" PRIu64 ": some were evicted while the batch "
+			 "was built; reading it again", u->hold_first, u->hold_last);
+		u->rebuild = true;
+		return false;
+	}
+	return true;
 }
 
 static void kick_inner(struct gw_uplink *u);
@@ -567,7 +661,7 @@ static void switch_link(struct gw_uplink *u);
 static void kick(struct gw_uplink *u)
 {
 	kick_inner(u);
-	publish_inflight(u);
+	publish_inflight(u);   /* a held batch was published (and fenced) when it was held */
 }
 
 static void kick_inner(struct gw_uplink *u)
@@ -579,7 +673,8 @@ static void kick_inner(struct gw_uplink *u)
 	if (u->rebuild) {
 		/* the same records again, so the Idempotency-Key stays the same */
 		u->rebuild = false;
-		if (gw_batch_begin(u->cur, u->cur->first, u->cur->last, UINT32_MAX, SIZE_MAX,
+		if (gw_batch_begin(u->cur, u->hold ? u->hold_first : u->cur->first,
+				   u->hold ? u->hold_last : u->cur->last, UINT32_MAX, SIZE_MAX,
 				   u->lim.level) < 0)
 			return;
 	}
@@ -595,6 +690,7 @@ static void kick_inner(struct gw_uplink *u)
 	if (u->cur->n == 0) {
 		u->cursor = u->cur->resume;
 		gw_batch_clear(u->cur);
+		release(u);
 		if (eligible(u))
 			kick_inner(u);
 		return;
@@ -606,6 +702,11 @@ static void kick_inner(struct gw_uplink *u)
 		}
 		if (!u->ready)
 			return;
+		if (!ready_to_send(u)) {
+			if (u->rebuild)
+				kick_inner(u);
+			return;
+		}
 		send_cur(u);
 		if (!u->cur_sent)
 			return;
@@ -682,6 +783,13 @@ static struct gw_uplink *create(struct event_base *base, struct gw_store *store,
 	agent_info(u);
 	if (getrandom(&u->rng, sizeof(u->rng), 0) != sizeof(u->rng) || !u->rng)
 		u->rng = 0x9e3779b97f4a7c15ull ^ (uint64_t)gw_clock_mono_ms();
+	u->life = calloc(1, sizeof(*u->life));
+	if (!u->life) {
+		gw_uplink_link_free(link);
+		free(u);
+		return NULL;
+	}
+	u->life->u = u;
 	u->cur = &u->slots[0];
 	u->next = &u->slots[1];
 	gw_batch_init(u->cur);
@@ -842,7 +950,12 @@ void gw_uplink_free(struct gw_uplink *u)
 	if (!u)
 		return;
 	gw_buffer_set_listener(u->store, NULL, NULL);
-	gw_buffer_set_inflight(u->store, 0, 0);
+	gw_buffer_set_inflight(u->store, 0, 0, 0);
+	if (u->life) {
+		u->life->u = NULL;
+		if (!u->life->refs)
+			free(u->life);
+	}
 	drop_conn(u);
 	gw_batch_release(&u->slots[0]);
 	gw_batch_release(&u->slots[1]);

@@ -273,6 +273,7 @@ class JSONHandler(http.server.BaseHTTPRequestHandler):
         if isinstance(body, (dict, list)):
             body = (json.dumps(body, indent=1) + "\n").encode()
         self.status = status
+        self.answering(status)
         self.send_response(status)
         self.send_header("Content-Type", ctype)
         self.send_header("Content-Length", str(len(body)))
@@ -283,6 +284,9 @@ class JSONHandler(http.server.BaseHTTPRequestHandler):
             self.close_connection = True
         self.end_headers()
         self.wfile.write(body)
+
+    def answering(self, status):
+        """Called once the status is known, before a byte of the answer goes out."""
 
     def read_body(self, limit):
         """The raw body as sent (Content-Length or chunked), at most limit.
@@ -375,6 +379,7 @@ class Handler(JSONHandler):
         endpoint = ("batches" if m and self.command == "POST" else
                     "ca" if path == "/v1/ca" and self.command == "GET" else None)
         self.status = None
+        self.row_logged = False
         self.row = {"at": now_rfc3339(), "method": self.command, "path": self.path,
                     "user_agent": self.headers.get("User-Agent"),
                     "client_cn": self.peer_cn()}
@@ -409,8 +414,19 @@ class Handler(JSONHandler):
             self.send_body(e.status, {"error": e.error, "detail": e.detail},
                            close=e.close)
         finally:
-            self.row["status"] = self.status
-            cloud.store.log_request(self.row)
+            self.log_row(self.status)
+
+    def answering(self, status):
+        # Logged before the answer leaves, so that whoever sees the records
+        # of a request also sees the request.
+        if getattr(self, "row", None) is not None:
+            self.log_row(status)
+
+    def log_row(self, status):
+        if not self.row_logged:
+            self.row_logged = True
+            self.row["status"] = status
+            self.server.cloud.store.log_request(self.row)
 
     def pause(self, slows, phase):
         for r in slows:

@@ -1,8 +1,10 @@
 /*
  * The record buffer: reading in order, acknowledging, the quarantine, byte
  * accounting, eviction by kind with dropped ranges reported, records of an
- * unknown format kept, the map never filling up, and what the uploader has
- * in flight kept through eviction while the range it publishes changes.
+ * unknown format kept, the map never filling up, what the uploader has in
+ * flight kept through eviction while the range it publishes changes, the
+ * byte limit held at every commit whatever the uploader has read, and a
+ * batch never sent with a record an earlier eviction round took.
  */
 #include "core/devdata_pack.h"
 #include "store/buffer.h"
@@ -10,6 +12,7 @@
 
 #include <errno.h>
 #include <event2/event.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -420,8 +423,9 @@ static void check_stored_xor_reported(struct gw_store *s, const struct gw_buffer
 
 /*
  * A drop report that has to be evicted itself hands its ranges on: here
- * every snapshot is in flight (a batch being built from the oldest one), so
- * the round can only take the older drop reports below it.
+ * every snapshot is on the wire (more than the uploader ever holds), so the
+ * round can only take the older drop reports below it; the records that
+ * still do not fit are refused, and the limit holds.
  */
 static void test_evicted_drop_report_hands_on_its_ranges(void **state)
 {
@@ -448,14 +452,17 @@ static void test_evicted_drop_report_hands_on_its_ranges(void **state)
 	assert_true(reports_below >= 2);
 
 	/* past the limit again (a round freed a chunk): nothing but those reports may go */
-	gw_buffer_set_inflight(s, oldest_snapshot, UINT64_MAX);
+	gw_buffer_set_inflight(s, oldest_snapshot, UINT64_MAX, UINT64_MAX);
 	for (int i = 0; i < 100; i++)
 		append(s, GW_REC_SNAPSHOT, 1000);
 	gw_store_flush(s);
-	gw_buffer_set_inflight(s, 0, 0);
-	assert_int_equal(nacks, 0);
+	gw_buffer_set_inflight(s, 0, 0, 0);
+	assert_true(nacks > 0);                          /* refused: no seq taken, no gap */
+	assert_int_equal(acks + nacks, 2100);
 
 	gw_buffer_get_stats(s, &st);
+	assert_true(st.bytes <= 1 << 20);
+	assert_true(st.peak_bytes <= 1 << 20);
 	assert_int_equal(st.dropped[GW_REC_EVENT], reports_below);
 	read_all(s, &seen, false);
 	assert_int_equal(seen.seq[0], oldest_snapshot); /* the in-flight ones all stayed */
@@ -471,10 +478,11 @@ static void pause_us(long us)
 }
 
 /*
- * The uploader republishes its range while the writer evicts: a batch being
- * built from S ([S, max]) and, once built, exactly [S, L], back and forth.
- * Whichever a round sees, [S, L] is never evicted, snapshots newer than L
- * always suffice (so no event goes), and every dropped seq is reported.
+ * The uploader republishes its ranges while the writer evicts: [S, L] on
+ * the wire, and read for the next batch either everything past it ([S, max])
+ * or nothing more, back and forth. Whichever a round sees, [S, L] is never
+ * evicted, snapshots newer than L always suffice (so no event goes), and
+ * every dropped seq is reported.
  */
 static void test_inflight_changing_during_eviction(void **state)
 {
@@ -502,13 +510,13 @@ static void test_inflight_changing_during_eviction(void **state)
 		for (int i = 0; i < 8; i++)
 			append(s, GW_REC_SNAPSHOT, 1000);
 		for (int t = 0; t < 16; t++) {
-			gw_buffer_set_inflight(s, first, t & 1 ? last : UINT64_MAX);
+			gw_buffer_set_inflight(s, first, t & 1 ? last : UINT64_MAX, last);
 			pause_us(20);
 		}
-		gw_buffer_set_inflight(s, first, last);
+		gw_buffer_set_inflight(s, first, last, last);
 		gw_store_flush(s);
 	}
-	gw_buffer_set_inflight(s, 0, 0);
+	gw_buffer_set_inflight(s, 0, 0, 0);
 	assert_int_equal(nacks, 0);
 
 	read_all(s, &seen, false);
@@ -518,6 +526,185 @@ static void test_inflight_changing_during_eviction(void **state)
 	assert_int_equal(seen.seq[n_batch - 1], last);
 	gw_buffer_get_stats(s, &st);
 	assert_int_equal(st.dropped[GW_REC_EVENT], 0);
+	check_stored_xor_reported(s, &st);
+	gw_store_close(s);
+}
+
+/*
+ * Records the uploader has read for a batch it has not sent do not hold the
+ * store above its limit: they go after the other snapshots, and the batch
+ * learns that it lost some. The limit holds at every commit.
+ */
+static void test_limit_holds_while_a_batch_is_read(void **state)
+{
+	uint64_t max = 1 << 20;
+	struct gw_store *s = open_store(max);
+	struct gw_buffer_stats st;
+	static struct seen seen;
+	uint64_t mark, first;
+
+	(void)state;
+	acks = nacks = 0;
+	for (int i = 0; i < 900; i++)
+		append(s, GW_REC_SNAPSHOT, 1000);
+	gw_store_flush(s);
+	read_all(s, &seen, false);
+	first = seen.seq[0];
+	/* a batch is being built from the oldest: it has read everything there is */
+	mark = gw_buffer_drop_mark(s);
+	assert_int_equal(gw_buffer_set_inflight(s, first, UINT64_MAX, 0), 0);
+	for (int i = 0; i < 600; i++) {
+		append(s, GW_REC_SNAPSHOT, 1000);
+		if (i % 10 == 0) {
+			gw_store_flush(s);
+			gw_buffer_get_stats(s, &st);
+			assert_true(st.bytes <= max);
+		}
+	}
+	gw_store_flush(s);
+	gw_buffer_set_inflight(s, 0, 0, 0);
+	assert_int_equal(nacks, 0);
+	gw_buffer_get_stats(s, &st);
+	assert_true(st.bytes <= max);
+	assert_true(st.peak_bytes <= max);
+	assert_true(st.peak_bytes > max - max / 8);
+	assert_true(st.dropped[GW_REC_SNAPSHOT] > 0);
+	assert_int_equal(st.dropped[GW_REC_EVENT], 0);
+	assert_true(gw_buffer_dropped_since(s, mark, first, first + 100));
+	check_stored_xor_reported(s, &st);
+	gw_store_close(s);
+}
+
+/* A write job that waits on the writer thread until the test opens it. */
+struct gate {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	bool entered, open;
+};
+
+static int gate_write(struct gw_store *s, MDB_txn *txn, void *arg)
+{
+	struct gate *g = arg;
+
+	(void)s;
+	(void)txn;
+	pthread_mutex_lock(&g->mu);
+	g->entered = true;
+	pthread_cond_broadcast(&g->cv);
+	while (!g->open)
+		pthread_cond_wait(&g->cv, &g->mu);
+	pthread_mutex_unlock(&g->mu);
+	return 0;
+}
+
+static void gate_init(struct gate *g)
+{
+	pthread_mutex_init(&g->mu, NULL);
+	pthread_cond_init(&g->cv, NULL);
+	g->entered = g->open = false;
+}
+
+static void gate_wait_entered(struct gate *g)
+{
+	pthread_mutex_lock(&g->mu);
+	while (!g->entered)
+		pthread_cond_wait(&g->cv, &g->mu);
+	pthread_mutex_unlock(&g->mu);
+}
+
+static void gate_open(struct gate *g)
+{
+	pthread_mutex_lock(&g->mu);
+	g->open = true;
+	pthread_cond_broadcast(&g->cv);
+	pthread_mutex_unlock(&g->mu);
+}
+
+static void on_fenced(int status, void *arg)
+{
+	(void)status;
+	*(bool *)arg = true;
+}
+
+struct span {
+	uint64_t first, last;
+	unsigned n;
+};
+
+static int visit_span(uint64_t seq, int cls, const void *data, size_t len, void *arg)
+{
+	struct span *sp = arg;
+
+	(void)cls;
+	(void)data;
+	(void)len;
+	if (!sp->n++)
+		sp->first = seq;
+	sp->last = seq;
+	return 0;
+}
+
+/*
+ * The race behind "delivered and reported dropped": an eviction round that
+ * took the old ranges (nothing in flight) is still uncommitted when the
+ * uploader reads a batch and holds it on the wire. Holding it says a fence
+ * is needed; once the fence is back, the batch knows it lost records and
+ * reads them again; from then on nothing of it is evicted.
+ */
+static void test_a_batch_held_waits_for_older_evictions(void **state)
+{
+	uint64_t max = 1 << 20;
+	struct gw_store *s = open_store(max);
+	struct gw_buffer_stats st;
+	struct gate g1, g2;
+	struct span sp = {0}, again = {0};
+	static struct seen seen;
+	uint64_t mark;
+	bool fenced = false;
+
+	(void)state;
+	acks = nacks = 0;
+	for (int i = 0; i < 1000; i++)
+		append(s, GW_REC_SNAPSHOT, 1000);
+	gw_store_flush(s);
+	/* nothing is on its way: no fence is needed to hold a range */
+	read_all(s, &seen, false);
+	assert_int_equal(gw_buffer_set_inflight(s, seen.seq[0], seen.seq[9], seen.seq[9]), 0);
+	gw_buffer_set_inflight(s, 0, 0, 0);
+
+	/* the writer stops in g1; an append that evicts and g2 queue behind it */
+	gate_init(&g1);
+	gate_init(&g2);
+	assert_int_equal(gw_store_submit(s, gate_write, &g1, NULL, NULL), 0);
+	gate_wait_entered(&g1);
+	for (int i = 0; i < 200; i++)
+		append(s, GW_REC_SNAPSHOT, 1000);
+	assert_int_equal(gw_store_submit(s, gate_write, &g2, NULL, NULL), 0);
+	gate_open(&g1);
+	gate_wait_entered(&g2);   /* the append ran (its rounds took no range): not committed */
+
+	/* the uploader reads the oldest records, which the round has deleted unseen */
+	mark = gw_buffer_drop_mark(s);
+	assert_int_equal(gw_buffer_read(s, 0, 50, visit_span, &sp), 50);
+	assert_int_equal(gw_buffer_set_inflight(s, sp.first, sp.last, sp.last), 1);
+	assert_int_equal(gw_buffer_fence(s, on_fenced, &fenced), 0);
+	gate_open(&g2);
+	while (!fenced)
+		event_base_loop(base, EVLOOP_ONCE);
+	assert_true(gw_buffer_dropped_since(s, mark, sp.first, sp.last));
+
+	/* read again under the hold: what is there now stays, whatever comes */
+	mark = gw_buffer_drop_mark(s);
+	assert_true(gw_buffer_read(s, sp.first, 1000, visit_span, &again) >= 0);
+	for (int i = 0; i < 600; i++)
+		append(s, GW_REC_SNAPSHOT, 1000);
+	gw_store_flush(s);
+	assert_int_equal(gw_buffer_set_inflight(s, sp.first, sp.last, sp.last), 0);
+	assert_false(gw_buffer_dropped_since(s, mark, sp.first, sp.last));
+	gw_buffer_set_inflight(s, 0, 0, 0);
+	assert_int_equal(nacks, 0);
+	gw_buffer_get_stats(s, &st);
+	assert_true(st.peak_bytes <= max);
 	check_stored_xor_reported(s, &st);
 	gw_store_close(s);
 }
@@ -545,6 +732,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_evicted_drop_report_hands_on_its_ranges, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_inflight_changing_during_eviction, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_limit_holds_while_a_batch_is_read, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_a_batch_held_waits_for_older_evictions, setup,
 						teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, teardown_all);

@@ -78,10 +78,11 @@ static void stats(struct gw_store *s)
 	       ", \"next_seq\": %" PRIu64 ", \"quarantined\": %" PRIu64
 	       ", \"quarantine_bytes\": %" PRIu64 ", \"quarantined_total\": %" PRIu64
 	       ", \"acked_total\": %" PRIu64 ", \"drop_events\": %" PRIu64
-	       ", \"dropped_quarantine\": %" PRIu64 ", \"waiting\": {",
+	       ", \"dropped_quarantine\": %" PRIu64 ", \"peak_bytes\": %" PRIu64
+	       ", \"max_bytes\": %" PRIu64 ", \"waiting\": {",
 	       gw_store_id(s), st.records, st.bytes, st.next_seq, st.quarantined,
 	       st.quarantine_bytes, st.quarantined_total, st.acked_total, st.drop_events,
-	       st.dropped_quarantine);
+	       st.dropped_quarantine, st.peak_bytes, st.max_bytes);
 	for (int c = 0; c < GW_BUF_CLASSES; c++)
 		printf("%s\"%s\": %" PRIu64, c ? ", " : "", gw_buffer_class_name(c), st.by_class[c]);
 	printf("}, \"dropped\": {");

@@ -111,3 +111,29 @@ void gw_audit(const char *actor, const char *action, const char *target, const c
 	if (gw_store_submit(audit_store, write_entry, e, entry_done, e) < 0)
 		free(e);
 }
+
+int gw_audit_read_newest(struct gw_store *s, unsigned max, gw_audit_visit_fn fn, void *arg)
+{
+	MDB_txn *txn;
+	MDB_cursor *c;
+	MDB_val k, v;
+	int rc, n = 0;
+
+	rc = gw_store_read_begin(s, &txn);
+	if (rc < 0)
+		return rc;
+	rc = mdb_cursor_open(txn, gw_store_dbi(s, GW_DB_AUDIT), &c);
+	if (rc) {
+		gw_store_read_end(txn);
+		return -rc;
+	}
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_LAST); rc == 0 && (unsigned)n < max;
+	     rc = mdb_cursor_get(c, &k, &v, MDB_PREV)) {
+		n++;
+		if (fn(v.mv_data, v.mv_size, arg) != 0)
+			break;
+	}
+	mdb_cursor_close(c);
+	gw_store_read_end(txn);
+	return rc && rc != MDB_NOTFOUND ? -rc : n;
+}

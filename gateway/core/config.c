@@ -1,5 +1,6 @@
 #include "config.h"
 #include "log.h"
+#include "../uplink/proxy.h"
 
 #include <stddef.h>
 #include <stdlib.h>
@@ -47,13 +48,21 @@ static bool check_https_url(const char *v, const char **reason)
 
 static bool check_proxy_url(const char *v, const char **reason)
 {
+	struct gw_proxy p = {0};
+	char *user, *password;
+	int rc;
+
 	if ((strncmp(v, "http://", 7) != 0 && strncmp(v, "https://", 8) != 0) ||
 	    strchr(v, '@')) {
 		*reason = "must be http://host:port or https://host:port, without credentials "
 			  "(use user and password_file)";
 		return false;
 	}
-	return true;
+	/* The uplink's own parser, so that what is checked is what will run. */
+	rc = gw_proxy_parse_url(v, &p, &user, &password, reason);
+	free(user);     /* NULL: the URL holds no credentials */
+	free(password);
+	return rc == 0;
 }
 
 static const struct gw_opt gateway_opts[] = {
@@ -269,7 +278,7 @@ static const struct gw_section sec_device = {
 
 static const struct gw_section *const core_sections[] = {
 	&sec_gateway, &sec_store, &sec_uplink, &sec_proxy, &sec_schedule, &sec_creds, &sec_device,
-	&gw_sec_discovery, &gw_sec_approve,
+	&gw_sec_discovery, &gw_sec_approve, &gw_sec_api,
 };
 #define N_CORE (sizeof(core_sections) / sizeof(core_sections[0]))
 #define MAX_SECTIONS 32
@@ -460,7 +469,8 @@ struct gw_config *gw_config_load(const char *file, gw_opts_report_fn rep, void *
 	c->uplink = gw_opts_copy(&sec_uplink, cfg_getsec(c->cfg, "uplink"), file, rep, arg);
 	c->proxy = gw_opts_copy(&sec_proxy, cfg_getsec(c->cfg, "proxy"), file, rep, arg);
 	c->schedule = gw_opts_copy(&sec_schedule, cfg_getsec(c->cfg, "schedule"), file, rep, arg);
-	if (!c->gateway || !c->store || !c->uplink || !c->proxy || !c->schedule)
+	c->api = gw_opts_copy(&gw_sec_api, cfg_getsec(c->cfg, "api"), file, rep, arg);
+	if (!c->gateway || !c->store || !c->uplink || !c->proxy || !c->schedule || !c->api)
 		goto err_free;
 	errors += load_creds(c, rep, arg) < 0;
 	errors += load_devices(c, rep, arg) < 0;
@@ -484,6 +494,7 @@ void gw_config_free(struct gw_config *c)
 	gw_opts_free(&sec_uplink, c->uplink);
 	gw_opts_free(&sec_proxy, c->proxy);
 	gw_opts_free(&sec_schedule, c->schedule);
+	gw_opts_free(&gw_sec_api, c->api);
 	gw_config_free_discovery(c);
 	for (unsigned i = 0; i < c->n_creds; i++) {
 		struct gw_cred_entry *e = &c->creds[i];

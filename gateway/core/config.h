@@ -94,6 +94,7 @@ struct gw_config {
 	unsigned n_devices;
 	struct gw_device_spec *devices;
 	struct gw_conf_discovery *discovery;   /* config_discovery.c */
+	struct gw_conf_api *api;               /* http/server.c */
 	unsigned n_approvals;
 	struct gw_approve_rule *approvals;
 };
@@ -125,6 +126,8 @@ struct gw_conf_discovery {
 };
 
 extern const struct gw_section gw_sec_discovery, gw_sec_approve;
+/* The local API's section lives with the API (http/api.h). */
+extern const struct gw_section gw_sec_api;
 int gw_config_load_discovery(struct gw_config *c, gw_opts_report_fn rep, void *arg);
 void gw_config_free_discovery(struct gw_config *c);
 struct gw_discovery_req;

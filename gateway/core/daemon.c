@@ -1,5 +1,6 @@
 #include "daemon.h"
 #include "config.h"
+#include "clock.h"
 #include "hmac_key.h"
 #include "log.h"
 #include "plugin.h"
@@ -9,6 +10,7 @@
 #include "../devices/discovery.h"
 #include "../devices/health.h"
 #include "../devices/scheduler.h"
+#include "../http/api.h"
 #include "../store/buffer.h"
 #include "../store/store.h"
 #include "../store/testfeed.h"
@@ -39,6 +41,8 @@ struct daemon {
 	struct gw_health *health;
 	struct gw_uplink *uplink;
 	struct gw_testfeed *feed;
+	struct gw_api *api;
+	int64_t started_ms;
 	struct event *sig_term, *sig_int, *sig_hup;
 	int exit_code;
 };
@@ -62,6 +66,9 @@ static void on_stop(evutil_socket_t sig, short what, void *arg)
 
 	(void)what;
 	gw_notice(SUB, "signal %d: stopping", (int)sig);
+	/* the local API first: it reads from everything stopped below */
+	gw_api_free(d->api);
+	d->api = NULL;
 	/* stop collecting first so nothing new arrives while we flush */
 	gw_discoverer_free(d->disc);
 	d->disc = NULL;
@@ -90,6 +97,21 @@ static void configure_fleet(struct daemon *d)
 	gw_candidates_set_move_after(d->cands, sc->offline_after * sc->interval_ms[0]);
 	gw_candidates_set_poll_port(d->cands, (uint16_t)d->conf->discovery->snmp_port);
 	gw_candidates_set_rules(d->cands, d->conf->approvals, d->conf->n_approvals);
+}
+
+static const char *state_dir(const struct daemon *d)
+{
+	return d->opts->state_dir ? d->opts->state_dir : d->conf->gateway->state_dir;
+}
+
+/* What the local API reads from. */
+static struct gw_api_sources api_sources(struct daemon *d)
+{
+	return (struct gw_api_sources){
+		.store = d->store, .devices = d->devices, .cands = d->cands, .disc = &d->disc,
+		.health = d->health, .sched = d->sched, .uplink = &d->uplink,
+		.plugins = &d->plugins, .started_mono_ms = d->started_ms,
+	};
 }
 
 static void on_reload(evutil_socket_t sig, short what, void *arg)
@@ -130,6 +152,10 @@ static void on_reload(evutil_socket_t sig, short what, void *arg)
 	configure_fleet(d);
 	configure_buffer(d);
 	gw_uplink_apply(&d->uplink, d->base, d->store, d->conf, up);
+	{
+		struct gw_api_sources src = api_sources(d);
+		gw_api_apply(&d->api, d->base, d->conf, state_dir(d), &src);
+	}
 	gw_audit("local", "config.reload", d->opts->config_file, "configuration reloaded");
 }
 
@@ -193,7 +219,7 @@ static int add_signal(struct daemon *d, struct event **ev, int sig, event_callba
 
 int gw_daemon_run(const struct gw_daemon_opts *o)
 {
-	struct daemon d = {.opts = o, .exit_code = 1};
+	struct daemon d = {.opts = o, .exit_code = 1, .started_ms = gw_clock_mono_ms()};
 	struct gw_store_opts so;
 	const char *reason = "";
 	int report_fd = -1;
@@ -262,6 +288,11 @@ int gw_daemon_run(const struct gw_daemon_opts *o)
 		if (gw_discoverer_start(d.disc, &req, "config", &reason) < 0)
 			gw_err(SUB, "discovery at start refused: %s", reason);
 	}
+	{
+		/* a local API that cannot start is reported; the gateway runs without it */
+		struct gw_api_sources src = api_sources(&d);
+		gw_api_new(d.base, d.conf, so.dir, &src, &d.api);
+	}
 	if (add_signal(&d, &d.sig_term, SIGTERM, on_stop) < 0 ||
 	    add_signal(&d, &d.sig_int, SIGINT, on_stop) < 0 ||
 	    add_signal(&d, &d.sig_hup, SIGHUP, on_reload) < 0)
@@ -274,6 +305,7 @@ int gw_daemon_run(const struct gw_daemon_opts *o)
 
 out:
 	report_start(&report_fd, (char)d.exit_code);
+	gw_api_free(d.api);
 	gw_discoverer_free(d.disc);
 	gw_health_free(d.health);
 	gw_scheduler_free(d.sched);

@@ -144,7 +144,8 @@ bool gw_opts_check_value(const struct gw_opt *o, const char *v, const char **rea
 	case GW_OPT_SIZE:
 		if (!gw_parse_size(v, &sz))
 			bad = "not a size (such as 4096, 64K, 256M, 2G)";
-		n = sz > INT64_MAX ? INT64_MAX : (int64_t)sz;
+		else
+			n = sz > INT64_MAX ? INT64_MAX : (int64_t)sz;
 		break;
 	case GW_OPT_ENUM:
 		numeric = false;

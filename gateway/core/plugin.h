@@ -122,6 +122,12 @@ struct gw_candidate_info {
 	char mac[18];                      /* "00:26:ab:01:02:03", lowercase */
 	char hostname[64];
 	bool details_unknown;              /* a device answered in a layout we cannot read */
+	/*
+	 * It answered, and what it said shows it is not a printer (a router,
+	 * a projector, a scanner): the run counts it as ignored and makes no
+	 * candidate of it. The plugin decides from what it read.
+	 */
+	bool not_printer;
 };
 
 struct gw_discovery {

@@ -4,6 +4,7 @@
 #include "../control/audit.h"
 #include "../core/clock.h"
 #include "../core/log.h"
+#include "../store/entries.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -38,6 +39,7 @@ struct gw_candidates {
 	bool applying;                /* inside a rule's approval */
 	struct elsewhere told[ELSEWHERE_MEMORY];
 	unsigned n_told;
+	uint32_t full_told_run;       /* the run that heard "the list is full" */
 };
 
 const char *gw_note_result_name(enum gw_note_result r)
@@ -49,67 +51,27 @@ const char *gw_note_result_name(enum gw_note_result r)
 
 /* ---- persistence: u32 id -> msgpack map, next id in the meta DB ---- */
 
-static const MDB_val next_key = {17, "next_candidate_id"};
-
-struct persist {
-	uint32_t id, next_id;
-	bool remove;
-	struct gw_buf val;
+static const struct gw_entry_table candidate_table = {
+	GW_DB_CANDIDATES, "next_candidate_id", SUB, "candidate",
 };
-
-static int persist_write(struct gw_store *s, MDB_txn *txn, void *arg)
-{
-	struct persist *p = arg;
-	uint8_t k[4] = {p->id >> 24, p->id >> 16, p->id >> 8, p->id}, nk[8];
-	MDB_val key = {4, k}, val = {p->val.len, p->val.data}, mkey = next_key, mval = {8, nk};
-	int rc;
-
-	if (p->remove) {
-		rc = mdb_del(txn, gw_store_dbi(s, GW_DB_CANDIDATES), &key, NULL);
-		if (rc == MDB_NOTFOUND)
-			rc = 0;
-	} else {
-		rc = mdb_put(txn, gw_store_dbi(s, GW_DB_CANDIDATES), &key, &val, 0);
-	}
-	if (rc)
-		return -rc;
-	gw_store_key64(nk, p->next_id);
-	rc = mdb_put(txn, gw_store_dbi(s, GW_DB_META), &mkey, &mval, 0);
-	return rc ? -rc : 0;
-}
-
-static void persist_done(int status, void *arg)
-{
-	struct persist *p = arg;
-
-	if (status < 0)
-		gw_err(SUB, "candidate %u could not be saved: %s", p->id, mdb_strerror(-status));
-	gw_buf_release(&p->val);
-	free(p);
-}
 
 static void persist(struct gw_candidates *c, const struct gw_candidate *cand, bool remove)
 {
-	struct persist *p;
+	struct gw_buf val;
 
 	if (!c->store)
 		return;
-	p = calloc(1, sizeof(*p));
-	if (!p)
-		goto err;
-	p->id = cand->id;
-	p->next_id = c->next_id;
-	p->remove = remove;
-	gw_buf_init(&p->val);
-	if (!remove && gw_candidate_encode(cand, &p->val) < 0)
-		goto err_free;
-	if (gw_store_submit(c->store, persist_write, p, persist_done, p) == 0)
+	if (remove) {
+		gw_entry_save(c->store, &candidate_table, cand->id, NULL, c->next_id);
 		return;
-err_free:
-	gw_buf_release(&p->val);
-	free(p);
-err:
-	gw_err(SUB, "candidate %u could not be queued for saving", cand->id);
+	}
+	gw_buf_init(&val);
+	if (gw_candidate_encode(cand, &val) < 0) {
+		gw_buf_release(&val);
+		gw_err(SUB, "candidate %u could not be encoded for saving", cand->id);
+		return;
+	}
+	gw_entry_save(c->store, &candidate_table, cand->id, &val, c->next_id);
 }
 
 /* ---- the list ---- */
@@ -165,14 +127,16 @@ static int load(struct gw_candidates *c)
 {
 	MDB_txn *txn;
 	MDB_cursor *cur;
-	MDB_val k, v, mkey = next_key;
+	MDB_val k, v;
+	uint32_t next;
 	int rc;
 
 	rc = gw_store_read_begin(c->store, &txn);
 	if (rc)
 		return -rc;
-	if (mdb_get(txn, gw_store_dbi(c->store, GW_DB_META), &mkey, &v) == 0 && v.mv_size == 8)
-		c->next_id = (uint32_t)gw_store_key64_get(v.mv_data);
+	next = gw_entry_next_id(c->store, txn, &candidate_table);
+	if (next)
+		c->next_id = next;
 	rc = mdb_cursor_open(txn, gw_store_dbi(c->store, GW_DB_CANDIDATES), &cur);
 	if (rc)
 		goto out;
@@ -291,7 +255,7 @@ static bool device_at(const struct gw_device *d, const char *ip)
 {
 	char mine[64];
 
-	if (!ip_of(&d->addr, d->addrlen, mine))
+	if (!ip_of((const struct sockaddr_storage *)&d->addr, d->addrlen, mine))
 		return false;
 	return strcmp(mine, ip) == 0;
 }
@@ -332,30 +296,41 @@ static bool agree(const char *a, const char *b)
 	return !*a || !*b || strcasecmp(a, b) == 0;
 }
 
+struct heard {
+	const char *serial, *mac;
+};
+
+static bool serial_agrees(const struct gw_device *x, void *arg)
+{
+	return agree(x->serial, ((const struct heard *)arg)->serial);
+}
+
+static bool identity_agrees(const struct gw_device *x, void *arg)
+{
+	const struct heard *h = arg;
+
+	return agree(x->serial, h->serial) && agree(x->mac, h->mac);
+}
+
 static const struct gw_device *managed_by_identity(const struct gw_candidates *c,
 						   const char *serial, const char *mac)
 {
+	struct heard h = {serial, mac};
 	const struct gw_device *d = NULL;
 
 	if (*serial)
 		d = gw_devices_by_serial(c->devices, serial);
-	for (unsigned i = 0; !d && *mac && i < gw_devices_count(c->devices); i++) {
-		const struct gw_device *x = gw_devices_at(c->devices, i);
-		if (x->mac[0] && strcasecmp(x->mac, mac) == 0 && agree(x->serial, serial))
-			d = x;
-	}
+	if (!d && *mac)
+		d = gw_devices_by_mac(c->devices, mac, serial_agrees, &h);
 	return d;
 }
 
 static const struct gw_device *managed_at(const struct gw_candidates *c, const char *ip,
 					  const char *serial, const char *mac)
 {
-	for (unsigned i = 0; i < gw_devices_count(c->devices); i++) {
-		const struct gw_device *x = gw_devices_at(c->devices, i);
-		if (device_at(x, ip) && agree(x->serial, serial) && agree(x->mac, mac))
-			return x;
-	}
-	return NULL;
+	struct heard h = {serial, mac};
+
+	return gw_devices_by_host(c->devices, ip, identity_agrees, &h);
 }
 
 static struct gw_candidate *cand_by(const struct gw_candidates *c, size_t off, const char *v)
@@ -432,7 +407,7 @@ static bool told_before(struct gw_candidates *c, uint32_t device_id, const char 
 static enum gw_note_result managed_elsewhere(struct gw_candidates *c, const struct gw_device *d,
 					     const char *ip, const struct gw_note_ctx *ctx)
 {
-	struct gw_device_spec spec = d->spec;
+	struct gw_device_spec spec;
 	struct gw_ident id;
 	char old[64];
 	const char *reason = "";
@@ -454,6 +429,7 @@ static enum gw_note_result managed_elsewhere(struct gw_candidates *c, const stru
 		gw_fleet_record(c->store, GW_REC_INVENTORY, d->id, &id, "inventory", f, 3);
 		return GW_NOTE_MANAGED_ELSEWHERE;
 	}
+	gw_device_spec_of(d, &spec);
 	snprintf(spec.address, sizeof(spec.address), "%s", ip);
 	if (gw_devices_update(c->devices, d->id, &spec, "discovery", &reason) < 0) {
 		gw_warn(SUB, "%s moved from %s to %s but cannot follow: %s", d->spec.name, old,
@@ -538,7 +514,7 @@ enum gw_note_result gw_candidates_note(struct gw_candidates *c,
 	enum gw_note_result res;
 	bool strong;
 
-	if (!ip_of(&info->addr, info->addrlen, seen.ip))
+	if (info->not_printer || !ip_of(&info->addr, info->addrlen, seen.ip))
 		return GW_NOTE_REFUSED;
 	take(seen.serial, sizeof(seen.serial), info->serial);
 	take_mac(seen.mac, info->mac);
@@ -569,7 +545,11 @@ enum gw_note_result gw_candidates_note(struct gw_candidates *c,
 		x = cand_at(c, seen.ip, seen.serial, seen.mac, ctx->run);
 	if (!x) {
 		if (c->n >= GW_CAND_MAX) {
-			gw_warn(SUB, "%u candidates kept already; %s is not added", c->n, seen.ip);
+			/* once per run: a /16 of printers would say it 60,000 times */
+			if (c->full_told_run != ctx->run || !ctx->run)
+				gw_warn(SUB, "%u candidates kept already; %s and every new device after "
+					"it in run %u are not added", c->n, seen.ip, ctx->run);
+			c->full_told_run = ctx->run;
 			return GW_NOTE_REFUSED;
 		}
 		x = calloc(1, sizeof(*x));

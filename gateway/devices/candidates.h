@@ -57,7 +57,7 @@ enum gw_note_result {
 	GW_NOTE_MANAGED,                  /* a managed device at its address */
 	GW_NOTE_MANAGED_MOVED,            /* a managed device that moved: its address updated */
 	GW_NOTE_MANAGED_ELSEWHERE,        /* a managed device also answering elsewhere */
-	GW_NOTE_REFUSED,                  /* not kept (the list is full, a bad answer) */
+	GW_NOTE_REFUSED,                  /* not kept (the list is full, a bad answer, not a printer) */
 };
 
 struct gw_note_ctx {

@@ -4,9 +4,11 @@
 
 #include <errno.h>
 #include <msgpack.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
-int gw_device_encode(const struct gw_device *d, struct gw_buf *out)
+int gw_device_encode(const struct gw_device_rec *d, struct gw_buf *out)
 {
 	msgpack_packer pk;
 
@@ -37,7 +39,8 @@ int gw_device_encode(const struct gw_device *d, struct gw_buf *out)
 	return out->failed ? -ENOMEM : 0;
 }
 
-static bool decode_field(const msgpack_object *k, const msgpack_object *v, struct gw_device *d)
+static bool decode_field(const msgpack_object *k, const msgpack_object *v,
+			 struct gw_device_rec *d)
 {
 	int64_t x;
 
@@ -89,7 +92,7 @@ static bool decode_field(const msgpack_object *k, const msgpack_object *v, struc
 	return true; /* a key from a later version */
 }
 
-int gw_device_decode(const void *buf, size_t len, struct gw_device *d)
+int gw_device_decode(const void *buf, size_t len, struct gw_device_rec *d)
 {
 	const msgpack_object *map;
 	msgpack_unpacked h;
@@ -110,4 +113,147 @@ int gw_device_decode(const void *buf, size_t len, struct gw_device *d)
 out:
 	msgpack_unpacked_destroy(&h);
 	return rc;
+}
+
+/* ---- a device as kept: strings sized to fit ---- */
+
+static const char empty[1];
+static const int64_t no_intervals[5];
+
+/* Copy of text, or the shared "" (never freed). NULL when out of memory. */
+static const char *str_dup(const char *v)
+{
+	return *v ? strdup(v) : empty;
+}
+
+static void str_free(const char *v)
+{
+	if (v != empty)
+		free((char *)v);
+}
+
+bool gw_device_str_set(const char **field, const char *v, size_t cap)
+{
+	size_t len = strnlen(v, cap - 1);
+	char *n;
+
+	if (!len) {
+		str_free(*field);
+		*field = empty;
+		return true;
+	}
+	if (!(n = malloc(len + 1)))
+		return false;
+	memcpy(n, v, len);
+	n[len] = '\0';
+	str_free(*field);
+	*field = n;
+	return true;
+}
+
+int gw_device_conf_make(const struct gw_device_spec *s, struct gw_device_conf *c)
+{
+	size_t ln = strlen(s->name) + 1, la = strlen(s->address) + 1;
+	size_t lc = strlen(s->credentials) + 1, lp = strlen(s->plugin) + 1;
+	char *b = malloc(ln + la + lc + lp);
+	int64_t *iv = NULL;
+
+	if (!b)
+		return -ENOMEM;
+	for (int i = 0; i < 5; i++) {
+		if (s->interval_ms[i]) {
+			if (!(iv = malloc(sizeof(s->interval_ms)))) {
+				free(b);
+				return -ENOMEM;
+			}
+			memcpy(iv, s->interval_ms, sizeof(s->interval_ms));
+			break;
+		}
+	}
+	c->name = memcpy(b, s->name, ln);
+	c->address = memcpy(b + ln, s->address, la);
+	c->credentials = memcpy(b + ln + la, s->credentials, lc);
+	c->plugin = memcpy(b + ln + la + lc, s->plugin, lp);
+	c->interval_ms = iv ? iv : no_intervals;
+	c->port = s->port;
+	c->enabled = s->enabled;
+	return 0;
+}
+
+void gw_device_conf_free(struct gw_device_conf *c)
+{
+	free((char *)c->name);
+	if (c->interval_ms != no_intervals)
+		free((int64_t *)c->interval_ms);
+}
+
+void gw_device_spec_of(const struct gw_device *d, struct gw_device_spec *out)
+{
+	const struct gw_device_conf *c = &d->spec;
+
+	memset(out, 0, sizeof(*out));
+	snprintf(out->name, sizeof(out->name), "%s", c->name);
+	snprintf(out->address, sizeof(out->address), "%s", c->address);
+	snprintf(out->credentials, sizeof(out->credentials), "%s", c->credentials);
+	snprintf(out->plugin, sizeof(out->plugin), "%s", c->plugin);
+	memcpy(out->interval_ms, c->interval_ms, sizeof(out->interval_ms));
+	out->port = c->port;
+	out->enabled = c->enabled;
+}
+
+bool gw_device_conf_same(const struct gw_device_conf *c, const struct gw_device_spec *s)
+{
+	return strcmp(c->name, s->name) == 0 && strcmp(c->address, s->address) == 0 &&
+	       strcmp(c->credentials, s->credentials) == 0 &&
+	       strcmp(c->plugin, s->plugin) == 0 && c->port == s->port &&
+	       c->enabled == s->enabled &&
+	       memcmp(c->interval_ms, s->interval_ms, sizeof(s->interval_ms)) == 0;
+}
+
+void gw_device_free(struct gw_device *d)
+{
+	if (!d)
+		return;
+	gw_device_conf_free(&d->spec);
+	str_free(d->serial);
+	str_free(d->model);
+	free(d);
+}
+
+struct gw_device *gw_device_new(const struct gw_device_rec *r)
+{
+	struct gw_device *d = calloc(1, sizeof(*d));
+
+	if (!d)
+		return NULL;
+	d->serial = d->model = empty;
+	if (gw_device_conf_make(&r->spec, &d->spec) < 0) {
+		free(d);
+		return NULL;
+	}
+	d->id = r->id;
+	d->origin = r->origin;
+	d->ident = r->ident;
+	d->added_ms = r->added_ms;
+	d->last_seen_ms = r->last_seen_ms;
+	snprintf(d->mac, sizeof(d->mac), "%s", r->mac);
+	if (!(d->serial = str_dup(r->serial)) || !(d->model = str_dup(r->model))) {
+		gw_device_free(d);
+		return NULL;
+	}
+	return d;
+}
+
+void gw_device_to_rec(const struct gw_device *d, struct gw_device_rec *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->id = d->id;
+	gw_device_spec_of(d, &r->spec);
+	r->origin = d->origin;
+	r->ident = d->ident;
+	snprintf(r->serial, sizeof(r->serial), "%s", d->serial);
+	snprintf(r->mac, sizeof(r->mac), "%s", d->mac);
+	snprintf(r->model, sizeof(r->model), "%s", d->model);
+	r->added_ms = d->added_ms;
+	r->last_seen_ms = d->last_seen_ms;
 }

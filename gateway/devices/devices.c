@@ -2,13 +2,16 @@
 #include "device_codec.h"
 #include "../control/audit.h"
 #include "../core/log.h"
+#include "../store/entries.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define SUB "devices"
 
@@ -25,7 +28,7 @@ struct listener {
  * number can be shared (one printer managed at two addresses): the serial
  * index keeps every holder.
  */
-enum { IX_NAME, IX_ADDR, IX_SERIAL, IX_COUNT };
+enum { IX_NAME, IX_ADDR, IX_SERIAL, IX_MAC, IX_HOST, IX_COUNT }; /* IX_HOST: any port */
 #define IX_EMPTY 0u
 #define IX_GONE UINT32_MAX        /* a deleted slot: probing goes on past it */
 
@@ -117,6 +120,18 @@ int gw_device_spec_check(const struct gw_device_spec *s, const char **reason)
 	return 0;
 }
 
+/* The socket address of a spec, sized to its family. */
+static int addr_of(const struct gw_device_spec *s, union gw_dev_addr *a, socklen_t *len)
+{
+	struct sockaddr_storage ss;
+
+	if (gw_device_resolve(s, &ss, len) < 0)
+		return -EINVAL;
+	memset(a, 0, sizeof(*a));
+	memcpy(a, &ss, *len);
+	return 0;
+}
+
 static void notify(struct gw_devices *l, enum gw_dev_change c, const struct gw_device *d)
 {
 	for (unsigned i = 0; i < l->n_listeners; i++)
@@ -136,68 +151,29 @@ void gw_devices_on_duplicate(struct gw_devices *l, gw_devices_dup_fn fn, void *a
 }
 
 /* Persistence: the list changes on the loop, the writer thread stores it. */
-struct persist {
-	uint32_t id;
-	bool remove;
-	uint32_t next_id;
-	struct gw_buf val;
+static const struct gw_entry_table device_table = {
+	GW_DB_DEVICES, "next_device_id", SUB, "device",
 };
-
-static int persist_write(struct gw_store *s, MDB_txn *txn, void *arg)
-{
-	struct persist *p = arg;
-	uint8_t k[4] = {p->id >> 24, p->id >> 16, p->id >> 8, p->id};
-	uint8_t nk[8];
-	MDB_val key = {4, k}, val = {p->val.len, p->val.data};
-	MDB_val mkey = {14, "next_device_id"}, mval = {8, nk};
-	int rc;
-
-	if (p->remove) {
-		rc = mdb_del(txn, gw_store_dbi(s, GW_DB_DEVICES), &key, NULL);
-		if (rc == MDB_NOTFOUND)
-			rc = 0;
-	} else {
-		rc = mdb_put(txn, gw_store_dbi(s, GW_DB_DEVICES), &key, &val, 0);
-	}
-	if (rc)
-		return -rc;
-	gw_store_key64(nk, p->next_id);
-	rc = mdb_put(txn, gw_store_dbi(s, GW_DB_META), &mkey, &mval, 0);
-	return rc ? -rc : 0;
-}
-
-static void persist_done(int status, void *arg)
-{
-	struct persist *p = arg;
-
-	if (status < 0)
-		gw_err(SUB, "device %u could not be saved: %s", p->id, mdb_strerror(-status));
-	gw_buf_release(&p->val);
-	free(p);
-}
 
 static void persist(struct gw_devices *l, const struct gw_device *d, bool remove)
 {
-	struct persist *p;
+	struct gw_device_rec r;
+	struct gw_buf val;
 
 	if (!l->store)
 		return;
-	p = calloc(1, sizeof(*p));
-	if (!p)
-		goto err;
-	p->id = d->id;
-	p->remove = remove;
-	p->next_id = l->next_id;
-	gw_buf_init(&p->val);
-	if (!remove && gw_device_encode(d, &p->val) < 0)
-		goto err_free;
-	if (gw_store_submit(l->store, persist_write, p, persist_done, p) == 0)
+	if (remove) {
+		gw_entry_save(l->store, &device_table, d->id, NULL, l->next_id);
 		return;
-err_free:
-	gw_buf_release(&p->val);
-	free(p);
-err:
-	gw_err(SUB, "device %u could not be queued for saving", d->id);
+	}
+	gw_buf_init(&val);
+	gw_device_to_rec(d, &r);
+	if (gw_device_encode(&r, &val) < 0) {
+		gw_buf_release(&val);
+		gw_err(SUB, "device %u could not be encoded for saving", d->id);
+		return;
+	}
+	gw_entry_save(l->store, &device_table, d->id, &val, l->next_id);
 }
 
 static int find_pos(const struct gw_devices *l, uint32_t id)
@@ -228,14 +204,37 @@ static uint32_t fnv(const void *p, size_t n)
 
 static bool ix_skip(int kind, const struct gw_device *d)
 {
-	return kind == IX_SERIAL && !d->serial[0];
+	return (kind == IX_SERIAL && !d->serial[0]) || (kind == IX_MAC && !d->mac[0]);
+}
+
+/* The address without its port (and the family). */
+static const void *host_of(const struct gw_device *d, size_t *n)
+{
+	if (d->addr.ss_family == AF_INET6) {
+		*n = sizeof(d->addr.in6.sin6_addr);
+		return &d->addr.in6.sin6_addr;
+	}
+	*n = sizeof(d->addr.in4.sin_addr);
+	return &d->addr.in4.sin_addr;
 }
 
 static uint32_t ix_hash(int kind, const struct gw_device *d)
 {
+	const void *p;
+	size_t n;
+	uint32_t h;
+
 	switch (kind) {
 	case IX_NAME: return fnv(d->spec.name, strlen(d->spec.name));
 	case IX_ADDR: return fnv(&d->addr, d->addrlen);
+	case IX_HOST:
+		p = host_of(d, &n);
+		return fnv(p, n);
+	case IX_MAC:
+		h = 2166136261u;
+		for (const char *c = d->mac; *c; c++)
+			h = (h ^ (uint8_t)tolower((unsigned char)*c)) * 16777619u;
+		return h;
 	default: return fnv(d->serial, strlen(d->serial));
 	}
 }
@@ -246,7 +245,7 @@ static int ix_grow(struct gw_devices *l, int kind)
 	unsigned cap = 64;
 	uint32_t *slot;
 
-	while (cap < 2 * l->n + 64)
+	while (cap < l->n + l->n / 2 + 64) /* at most two thirds full after a rebuild */
 		cap *= 2;
 	slot = calloc(cap, sizeof(*slot));
 	if (!slot)
@@ -321,11 +320,12 @@ static void ix_del_all(struct gw_devices *l, const struct gw_device *d)
  * The device with the lowest id whose key equals the probe's (a device
  * built only for its key fields), other than `not`.
  */
-static const struct gw_device *ix_find(const struct gw_devices *l, int kind,
-				       const struct gw_device *probe,
-				       bool (*same)(const struct gw_device *,
-						    const struct gw_device *),
-				       const struct gw_device *not)
+static const struct gw_device *ix_find_if(const struct gw_devices *l, int kind,
+					  const struct gw_device *probe,
+					  bool (*same)(const struct gw_device *,
+						       const struct gw_device *),
+					  const struct gw_device *not, gw_devices_pick_fn pick,
+					  void *arg)
 {
 	const struct index *ix = &l->ix[kind];
 	const struct gw_device *best = NULL;
@@ -339,10 +339,20 @@ static const struct gw_device *ix_find(const struct gw_devices *l, int kind,
 		if (ix->slot[h] == IX_GONE || (best && ix->slot[h] > best->id))
 			continue;
 		pos = find_pos(l, ix->slot[h]);
-		if (pos >= 0 && l->v[pos] != not && same(l->v[pos], probe))
+		if (pos >= 0 && l->v[pos] != not && same(l->v[pos], probe) &&
+		    (!pick || pick(l->v[pos], arg)))
 			best = l->v[pos];
 	}
 	return best;
+}
+
+static const struct gw_device *ix_find(const struct gw_devices *l, int kind,
+				       const struct gw_device *probe,
+				       bool (*same)(const struct gw_device *,
+						    const struct gw_device *),
+				       const struct gw_device *not)
+{
+	return ix_find_if(l, kind, probe, same, not, NULL, NULL);
 }
 
 static bool same_name(const struct gw_device *a, const struct gw_device *b)
@@ -358,6 +368,19 @@ static bool same_sockaddr(const struct gw_device *a, const struct gw_device *b)
 static bool same_serial(const struct gw_device *a, const struct gw_device *b)
 {
 	return a->serial[0] && strcmp(a->serial, b->serial) == 0;
+}
+
+static bool same_mac(const struct gw_device *a, const struct gw_device *b)
+{
+	return a->mac[0] && strcasecmp(a->mac, b->mac) == 0;
+}
+
+static bool same_host(const struct gw_device *a, const struct gw_device *b)
+{
+	size_t na, nb;
+	const void *pa = host_of(a, &na), *pb = host_of(b, &nb);
+
+	return a->addr.ss_family == b->addr.ss_family && na == nb && memcmp(pa, pb, na) == 0;
 }
 
 static int insert(struct gw_devices *l, struct gw_device *d)
@@ -387,33 +410,39 @@ static int load(struct gw_devices *l)
 	MDB_txn *txn;
 	MDB_cursor *c;
 	MDB_val k, v;
-	MDB_val mkey = {14, "next_device_id"};
+	uint32_t next;
 	int rc;
 
 	rc = gw_store_read_begin(l->store, &txn);
 	if (rc)
 		return rc;
-	if (mdb_get(txn, gw_store_dbi(l->store, GW_DB_META), &mkey, &v) == 0 && v.mv_size == 8)
-		l->next_id = (uint32_t)gw_store_key64_get(v.mv_data);
+	next = gw_entry_next_id(l->store, txn, &device_table);
+	if (next)
+		l->next_id = next;
 	rc = mdb_cursor_open(txn, gw_store_dbi(l->store, GW_DB_DEVICES), &c);
 	if (rc)
 		goto out;
 	while (mdb_cursor_get(c, &k, &v, MDB_NEXT) == 0) {
-		struct gw_device *d = calloc(1, sizeof(*d));
-		if (!d) {
+		struct gw_device_rec r;
+		union gw_dev_addr a;
+		socklen_t alen;
+		struct gw_device *d;
+
+		if (gw_device_decode(v.mv_data, v.mv_size, &r) < 0 ||
+		    addr_of(&r.spec, &a, &alen) < 0) {
+			gw_err(SUB, "a stored device entry cannot be read; it is kept as it is");
+			continue;
+		}
+		if (!(d = gw_device_new(&r))) {
 			rc = ENOMEM;
 			break;
 		}
-		if (gw_device_decode(v.mv_data, v.mv_size, d) < 0 ||
-		    gw_device_resolve(&d->spec, &d->addr, &d->addrlen) < 0) {
-			gw_err(SUB, "a stored device entry cannot be read; it is kept as it is");
-			free(d);
-			continue;
-		}
+		d->addr = a;
+		d->addrlen = alen;
 		if (d->id >= l->next_id)
 			l->next_id = d->id + 1;
 		if (insert(l, d) < 0) {
-			free(d);
+			gw_device_free(d);
 			rc = ENOMEM;
 			break;
 		}
@@ -447,7 +476,7 @@ void gw_devices_close(struct gw_devices *l)
 	if (!l)
 		return;
 	for (unsigned i = 0; i < l->n; i++)
-		free(l->v[i]);
+		gw_device_free(l->v[i]);
 	for (int k = 0; k < IX_COUNT; k++)
 		free(l->ix[k].slot);
 	free(l->v);
@@ -458,6 +487,9 @@ int gw_devices_add(struct gw_devices *l, const struct gw_device_spec *s,
 		   enum gw_dev_origin origin, const char *actor, uint32_t *id,
 		   const char **reason)
 {
+	struct gw_device_rec r = {.spec = *s, .origin = origin};
+	union gw_dev_addr a;
+	socklen_t alen;
 	struct gw_device *d;
 
 	if (gw_device_spec_check(s, reason) < 0)
@@ -466,23 +498,21 @@ int gw_devices_add(struct gw_devices *l, const struct gw_device_spec *s,
 		*reason = "a device with this name is already managed";
 		return -EEXIST;
 	}
-	d = calloc(1, sizeof(*d));
-	if (!d)
-		return -ENOMEM;
-	d->spec = *s;
-	gw_device_resolve(s, &d->addr, &d->addrlen);
-	if (gw_devices_by_addr(l, (struct sockaddr *)&d->addr, d->addrlen)) {
+	addr_of(s, &a, &alen);
+	if (gw_devices_by_addr(l, &a.sa, alen)) {
 		*reason = "a device at this address and port is already managed";
-		free(d);
 		return -EEXIST;
 	}
-	d->id = l->next_id++;
-	d->origin = origin;
-	d->added_ms = 0;
+	r.id = l->next_id;
+	if (!(d = gw_device_new(&r)))
+		return -ENOMEM;
+	d->addr = a;
+	d->addrlen = alen;
 	if (insert(l, d) < 0) {
-		free(d);
+		gw_device_free(d);
 		return -ENOMEM;
 	}
+	l->next_id++;
 	persist(l, d, false);
 	gw_audit(actor, "device.add", s->name, "id %u address %s port %u origin %s", d->id,
 		 s->address, s->port ? s->port : 161, gw_origin_name(origin));
@@ -497,7 +527,8 @@ int gw_devices_update(struct gw_devices *l, uint32_t id, const struct gw_device_
 {
 	int pos = find_pos(l, id);
 	const struct gw_device *other;
-	struct sockaddr_storage ss;
+	struct gw_device_conf old, nc;
+	union gw_dev_addr a;
 	socklen_t len;
 	struct gw_device *d;
 
@@ -513,25 +544,33 @@ int gw_devices_update(struct gw_devices *l, uint32_t id, const struct gw_device_
 		*reason = "a device with this name is already managed";
 		return -EEXIST;
 	}
-	gw_device_resolve(s, &ss, &len);
-	other = gw_devices_by_addr(l, (struct sockaddr *)&ss, len);
+	addr_of(s, &a, &len);
+	other = gw_devices_by_addr(l, &a.sa, len);
 	if (other && other != d) {
 		*reason = "a device at this address and port is already managed";
 		return -EEXIST;
 	}
-	if (memcmp(&d->spec, s, sizeof(*s)) == 0)
+	if (gw_device_conf_same(&d->spec, s))
 		return 0;
-	gw_audit(actor, "device.update", d->spec.name, "id %u address %s -> %s port %u -> %u",
-		 id, d->spec.address, s->address, d->spec.port, s->port);
+	old = d->spec;
+	if (gw_device_conf_make(s, &nc) < 0) {
+		*reason = "out of memory";
+		return -ENOMEM;
+	}
+	gw_audit(actor, "device.update", old.name, "id %u address %s -> %s port %u -> %u",
+		 id, old.address, s->address, old.port, s->port);
 	ix_del(l, IX_NAME, d);
 	ix_del(l, IX_ADDR, d);
-	d->spec = *s;
-	d->addr = ss;
+	ix_del(l, IX_HOST, d);
+	d->spec = nc;
+	d->addr = a;
 	d->addrlen = len;
 	ix_add(l, IX_NAME, d);
 	ix_add(l, IX_ADDR, d);
+	ix_add(l, IX_HOST, d);
 	persist(l, d, false);
 	notify(l, GW_DEV_UPDATED, d);
+	gw_device_conf_free(&old); /* after the listeners: a poll in flight named the device by it */
 	return 0;
 }
 
@@ -549,7 +588,7 @@ int gw_devices_remove(struct gw_devices *l, uint32_t id, const char *actor)
 	gw_audit(actor, "device.remove", d->spec.name, "id %u address %s", id, d->spec.address);
 	notify(l, GW_DEV_REMOVED, d);
 	persist(l, d, true);
-	free(d);
+	gw_device_free(d);
 	return 0;
 }
 
@@ -589,18 +628,18 @@ void gw_devices_seen(struct gw_devices *l, uint32_t id, const char *serial,
 				 "serial number changed from %s to %s (device replaced?)",
 				 d->serial, serial);
 		ix_del(l, IX_SERIAL, d);
-		snprintf(d->serial, sizeof(d->serial), "%s", serial);
+		changed = gw_device_str_set(&d->serial, serial, GW_DEV_SERIAL_MAX);
 		ix_add(l, IX_SERIAL, d);
-		changed = true;
 	}
 	if (mac && *mac && strcmp(mac, d->mac) != 0) {
+		ix_del(l, IX_MAC, d);
 		snprintf(d->mac, sizeof(d->mac), "%s", mac);
+		ix_add(l, IX_MAC, d);
 		changed = true;
 	}
-	if (model && *model && strcmp(model, d->model) != 0) {
-		snprintf(d->model, sizeof(d->model), "%s", model);
+	if (model && *model && strcmp(model, d->model) != 0 &&
+	    gw_device_str_set(&d->model, model, GW_DEV_MODEL_MAX))
 		changed = true;
-	}
 	if (ident > d->ident) {
 		gw_info(SUB, "%s: identity learned by %s", d->spec.name, gw_identity_name(ident));
 		d->ident = ident;
@@ -621,11 +660,8 @@ const struct gw_device *gw_devices_get(const struct gw_devices *l, uint32_t id)
 
 const struct gw_device *gw_devices_by_name(const struct gw_devices *l, const char *name)
 {
-	struct gw_device probe;
+	struct gw_device probe = {.spec.name = name};
 
-	if (strlen(name) >= sizeof(probe.spec.name))
-		return NULL;
-	strcpy(probe.spec.name, name);
 	return ix_find(l, IX_NAME, &probe, same_name, NULL);
 }
 
@@ -644,12 +680,36 @@ const struct gw_device *gw_devices_by_addr(const struct gw_devices *l,
 
 const struct gw_device *gw_devices_by_serial(const struct gw_devices *l, const char *serial)
 {
-	struct gw_device probe;
+	struct gw_device probe = {.serial = serial};
 
-	if (!*serial || strlen(serial) >= sizeof(probe.serial))
+	if (!*serial)
 		return NULL;
-	strcpy(probe.serial, serial);
 	return ix_find(l, IX_SERIAL, &probe, same_serial, NULL);
+}
+
+const struct gw_device *gw_devices_by_mac(const struct gw_devices *l, const char *mac,
+					  gw_devices_pick_fn pick, void *arg)
+{
+	struct gw_device probe = {.id = 0};
+
+	if (!*mac || strlen(mac) >= sizeof(probe.mac))
+		return NULL;
+	strcpy(probe.mac, mac);
+	return ix_find_if(l, IX_MAC, &probe, same_mac, NULL, pick, arg);
+}
+
+const struct gw_device *gw_devices_by_host(const struct gw_devices *l, const char *ip,
+					   gw_devices_pick_fn pick, void *arg)
+{
+	struct gw_device probe = {.id = 0};
+
+	if (inet_pton(AF_INET, ip, &probe.addr.in4.sin_addr) == 1)
+		probe.addr.ss_family = AF_INET;
+	else if (inet_pton(AF_INET6, ip, &probe.addr.in6.sin6_addr) == 1)
+		probe.addr.ss_family = AF_INET6;
+	else
+		return NULL;
+	return ix_find_if(l, IX_HOST, &probe, same_host, NULL, pick, arg);
 }
 
 unsigned gw_devices_count(const struct gw_devices *l) { return l->n; }

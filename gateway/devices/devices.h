@@ -13,10 +13,12 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 
 #define GW_DEV_NAME_MAX 64
 #define GW_DEV_SERIAL_MAX 64
+#define GW_DEV_MODEL_MAX 96
 
 enum gw_dev_origin { GW_ORIGIN_CONFIG = 0, GW_ORIGIN_LOCAL = 1, GW_ORIGIN_CLOUD = 2 };
 enum gw_identity { GW_IDENT_NONE = 0, GW_IDENT_IP = 1, GW_IDENT_MAC = 2, GW_IDENT_SERIAL = 3 };
@@ -32,20 +34,43 @@ struct gw_device_spec {
 	bool enabled;
 };
 
+/*
+ * A managed device's settings as kept: every string sized to fit, never
+ * NULL ("" when unset), owned by the list. Tens of thousands of devices
+ * are kept, so a device costs a couple of hundred bytes, not a spec's worth.
+ */
+struct gw_device_conf {
+	const char *name, *address, *credentials, *plugin;
+	const int64_t *interval_ms;        /* 5 entries; shared zeros when none is set */
+	uint16_t port;
+	bool enabled;
+};
+
+/* A device's socket address, no larger than its family needs. */
+union gw_dev_addr {
+	sa_family_t ss_family;
+	struct sockaddr sa;
+	struct sockaddr_in in4;
+	struct sockaddr_in6 in6;
+};
+
+/*
+ * A managed device. Borrowed from the list: valid until the device is
+ * removed; its strings until it is updated (spec) or seen (serial, model).
+ */
 struct gw_device {
 	uint32_t id;
-	struct gw_device_spec spec;
+	uint32_t dup_of;                   /* another managed device with this serial, 0: none */
+	struct gw_device_conf spec;
 	enum gw_dev_origin origin;
-	struct sockaddr_storage addr;
+	enum gw_identity ident;
+	union gw_dev_addr addr;
 	socklen_t addrlen;
 
 	/* learned */
-	enum gw_identity ident;
-	char serial[GW_DEV_SERIAL_MAX];
+	const char *serial, *model;        /* "" until known */
 	char mac[18];
-	char model[96];
 	int64_t added_ms, last_seen_ms;
-	uint32_t dup_of;                   /* another managed device with this serial, 0: none */
 };
 
 struct gw_devices;
@@ -68,6 +93,8 @@ int gw_device_spec_check(const struct gw_device_spec *s, const char **reason);
 /* Parse "address" + port into a socket address. */
 int gw_device_resolve(const struct gw_device_spec *s, struct sockaddr_storage *ss,
 		      socklen_t *len);
+/* The spec a device was added or last updated with (to change part of it). */
+void gw_device_spec_of(const struct gw_device *d, struct gw_device_spec *out);
 
 /* actor: who asked ("config", "local:admin", "cloud:support:alice") — audited. */
 int gw_devices_add(struct gw_devices *l, const struct gw_device_spec *s,
@@ -89,6 +116,15 @@ const struct gw_device *gw_devices_by_name(const struct gw_devices *l, const cha
 const struct gw_device *gw_devices_by_addr(const struct gw_devices *l,
 					   const struct sockaddr *sa, socklen_t len);
 const struct gw_device *gw_devices_by_serial(const struct gw_devices *l, const char *serial);
+/*
+ * The device with the lowest id that has this MAC address (any case), or
+ * is at this IP address on any port, and that pick accepts (NULL: any).
+ */
+typedef bool (*gw_devices_pick_fn)(const struct gw_device *d, void *arg);
+const struct gw_device *gw_devices_by_mac(const struct gw_devices *l, const char *mac,
+					  gw_devices_pick_fn pick, void *arg);
+const struct gw_device *gw_devices_by_host(const struct gw_devices *l, const char *ip,
+					   gw_devices_pick_fn pick, void *arg);
 unsigned gw_devices_count(const struct gw_devices *l);
 /* Iterate in id order: i from 0 to count-1. */
 const struct gw_device *gw_devices_at(const struct gw_devices *l, unsigned i);

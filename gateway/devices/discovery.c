@@ -278,6 +278,7 @@ struct run {
 	struct plug plugs[MAX_PLUGS];
 	unsigned n_plugs, n_active;
 	struct gw_addrset answered;
+	struct gw_addrset ignored;      /* answered, and said they are not printers */
 	struct gw_credentials cred;     /* a copy: a reload may free the file's */
 	char community[256];
 	int64_t wait_ms;
@@ -347,11 +348,12 @@ static void finish(struct gw_discoverer *x, enum gw_discovery_state state)
 	x->prog.state = state;
 	x->prog.finished_ms = gw_clock_wall_ms();
 	gw_notice(SUB, "run %u %s: probed %u of %u addresses, %u answered, %u new candidates, "
-		  "%u already managed, %u candidates kept%s", x->prog.run,
-		  gw_discovery_state_name(state), x->prog.probed, x->prog.total, x->prog.found,
-		  x->prog.new_candidates, x->prog.managed, gw_candidates_count(x->cands),
-		  reported ? " (reported to the cloud)" : "");
+		  "%u already managed, %u ignored (not printers), %u candidates kept%s",
+		  x->prog.run, gw_discovery_state_name(state), x->prog.probed, x->prog.total,
+		  x->prog.found, x->prog.new_candidates, x->prog.managed, x->prog.ignored,
+		  gw_candidates_count(x->cands), reported ? " (reported to the cloud)" : "");
 	gw_addrset_clear(&run->answered);
+	gw_addrset_clear(&run->ignored);
 	free(run);
 	x->run = NULL;
 }
@@ -502,7 +504,16 @@ void gw_discovery_found(struct gw_discovery *d, const struct gw_candidate_info *
 		const struct sockaddr_in *sin = (const struct sockaddr_in *)&info->addr;
 		if (gw_addrset_add(&x->run->answered, ntohl(sin->sin_addr.s_addr)) == 1)
 			x->prog.found++;
+		if (info->not_printer &&
+		    gw_addrset_add(&x->run->ignored, ntohl(sin->sin_addr.s_addr)) == 1)
+			x->prog.ignored++;
 		inet_ntop(AF_INET, &sin->sin_addr, ip, sizeof(ip));
+	}
+	if (info->not_printer) {
+		/* the plugin logged why; a router or a projector is no candidate */
+		gw_debug(SUB, "run %u: %s answered %s: not a printer, ignored", x->prog.run, ip,
+			 p->pi->p->name);
+		return;
 	}
 	res = gw_candidates_note(x->cands, info, &ctx, &id);
 	if (res == GW_NOTE_NEW)

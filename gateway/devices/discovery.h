@@ -30,11 +30,19 @@
  *   - an answer whose varbind stays under one of the two columns carries
  *     an IEEE-1284 id ("MFG:EPSON;MDL:...;"): manufacturer from MFG, model
  *     from MDL. Then, still identification only, one GET to that address
- *     for prtGeneralSerialNumber.1 (1.3.6.1.2.1.43.5.1.1.17.1) and
- *     ifPhysAddress.1 (1.3.6.1.2.1.2.2.1.6.1); the serial and MAC go into
- *     the candidate. An answer without a 1284 id (a GETNEXT that walks out
- *     of both columns) is a host that speaks SNMP: report it with
- *     details_unknown only when sysObjectID or sysDescr says printer.
+ *     for prtGeneralSerialNumber.1 (1.3.6.1.2.1.43.5.1.1.17.1),
+ *     sysObjectID.0 and hrDeviceType.1 (1.3.6.1.2.1.25.3.2.1.2.1), and a
+ *     GETNEXT walk of ifPhysAddress (1.3.6.1.2.1.2.2.1.6) to the first
+ *     real MAC; the serial and MAC go into the candidate. An answer without
+ *     a 1284 id (a GETNEXT that walks out of both columns) is a host that
+ *     speaks SNMP;
+ *   - printers only: an address is a printer when its 1284 id says so
+ *     (CLS:PRINTER, or no class at all), when it has Printer-MIB
+ *     (prtGeneralSerialNumber.1 exists) or when hrDeviceType.1 is
+ *     hrDevicePrinter; a printer without a 1284 id is reported with
+ *     details_unknown. Anything else that answered (a router, a
+ *     projector, a scanner) is reported with not_printer: the run counts
+ *     it as ignored (gw_discovery_progress.ignored), no candidate is made;
  *   - it reads nothing else (no supplies, no counters, no status);
  *   - answers from addresses it did not probe are dropped unless a
  *     BROADCAST went out in this run; the request id of the answer must
@@ -145,9 +153,10 @@ struct gw_discovery_progress {
 	uint32_t run;                  /* 0: none yet */
 	enum gw_discovery_state state;
 	uint32_t probed, total;        /* addresses: the progress bar */
-	uint32_t found;                /* addresses that answered */
+	uint32_t found;                /* addresses that answered (printers or not) */
 	uint32_t new_candidates;       /* candidates this run created */
 	uint32_t managed;              /* answers from devices already managed */
+	uint32_t ignored;              /* addresses that answered but are not printers */
 	int64_t started_ms, finished_ms; /* wall clock; 0: not yet */
 	bool for_cloud;
 	char actor[64];

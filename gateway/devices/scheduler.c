@@ -7,6 +7,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -26,6 +27,15 @@
  */
 #define MAX_POLLS_IN_FLIGHT 1024
 #define NOT_ARMED UINT32_MAX
+/*
+ * A poll borrows tens of kB (requests, answers, the device's data) and gives
+ * them back when it ends; between bursts of polls the freed memory lies in
+ * the middle of the heap, where free() keeps it. It goes back to the system
+ * when no poll is in flight (at most every TRIM_IDLE_MS), or every
+ * TRIM_BUSY_MS in a fleet that is never idle.
+ */
+#define TRIM_IDLE_MS 10000
+#define TRIM_BUSY_MS 60000
 
 /*
  * When a device is polled: each device has one poll occasion at a time,
@@ -83,6 +93,7 @@ struct gw_scheduler {
 	int64_t late_max_ms;      /* worst overrun since the last stats line */
 	unsigned answering;       /* devices that answered at least once */
 	uint64_t held;            /* due polls that waited for room (MAX_POLLS_IN_FLIGHT) */
+	int64_t trimmed_ms;       /* the heap last given back (mono) */
 	struct gw_ev_state ev_scratch; /* one device's event state, unpacked */
 	uint8_t ev_buf[sizeof(struct gw_ev_state)];
 	uint8_t user_key[64];
@@ -439,6 +450,16 @@ static void emit_snapshot(struct gw_scheduler *s, struct dstate *ds, const struc
 	emit_events(s, ds, d, data, r.collected_ms);
 }
 
+static void trim(struct gw_scheduler *s, int64_t now)
+{
+	if (now - s->trimmed_ms < (s->st.in_flight ? TRIM_BUSY_MS : TRIM_IDLE_MS))
+		return;
+	s->trimmed_ms = now;
+#ifdef __GLIBC__
+	malloc_trim(0);
+#endif
+}
+
 static void poll_done(struct gw_collect *job, int status)
 {
 	struct dstate *ds = job->core_arg;
@@ -503,6 +524,7 @@ static void poll_done(struct gw_collect *job, int status)
 	ds->on_demand = false;
 	job_free(job);
 	arm(ds, next > now ? next : now);
+	trim(s, now);
 }
 
 static void start_poll(struct dstate *ds)
@@ -539,12 +561,20 @@ static void start_poll(struct dstate *ds)
 	}
 	job->device_id = d->id;
 	job->device_name = d->spec.name;
-	job->addr = d->addr;
+	memcpy(&job->addr, &d->addr, d->addrlen);
 	job->addrlen = d->addrlen;
 	job->cred = cred;
 	job->parts = parts;
 	job->timeout_ms = s->conf->schedule->timeout_ms;
-	job->retries = (unsigned)s->conf->schedule->retries;
+	/*
+	 * A device that missed its last poll gets one try per request: the
+	 * next poll (power_save_retry, then offline_interval) is its retry. A
+	 * dead printer then holds a slot of the plugin's window for one
+	 * timeout (2 s), not for the whole back-off (2 + 4 + 8 s): with a
+	 * third of the fleet dead, those slots were what live printers waited
+	 * for.
+	 */
+	job->retries = ds->misses ? 0 : (unsigned)s->conf->schedule->retries;
 	job->user_hash_key = s->user_key_len ? s->user_key : NULL;
 	job->user_hash_key_len = s->user_key_len;
 	job->done = poll_done;

@@ -10,8 +10,10 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #define SUB "store"
@@ -45,6 +47,9 @@ struct gw_store {
 	struct gw_store_stats stats;
 	int64_t last_sync_ms;
 	bool dirty;                      /* committed since the last sync */
+	int64_t released_ms;             /* the map's pages last let go (writer thread) */
+	void *map_base;                  /* LMDB's map of data.mdb (NULL: not found) */
+	size_t map_len;
 	uint64_t longest_done_us, longest_submit_us; /* loop thread only */
 	void *priv;
 	void (*priv_free)(void *);
@@ -226,6 +231,53 @@ static void run_batch(struct gw_store *s, struct job *batch)
 			j->status = -rc;
 }
 
+/*
+ * Every page of the map the writer or a reader touches stays mapped in this
+ * process: with a backlog, soon the whole file, counted as the daemon's own
+ * memory. The pages belong to the page cache (clean once written): letting
+ * go of the mapping every second costs a minor fault at the next touch
+ * of a page and keeps the daemon's resident size at what it uses, however
+ * large the store. Readers in other threads are safe: they fault the same
+ * page back in.
+ */
+#define RELEASE_EVERY_MS 1000
+
+static void release_map(struct gw_store *s)
+{
+	int64_t now = gw_clock_mono_ms();
+
+	if (!s->map_base || now - s->released_ms < RELEASE_EVERY_MS)
+		return;
+	s->released_ms = now;
+	madvise(s->map_base, s->map_len, MADV_DONTNEED);
+}
+
+/* Where LMDB mapped data.mdb (mdb_env_info tells it only for a fixed map). */
+static void find_map(struct gw_store *s)
+{
+	struct stat st;
+	char line[512];
+	mdb_filehandle_t fd;
+	FILE *f;
+
+	if (mdb_env_get_fd(s->env, &fd) != 0 || fstat(fd, &st) < 0 ||
+	    !(f = fopen("/proc/self/maps", "re")))
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long lo, hi, ino;
+		unsigned maj, min;
+
+		if (sscanf(line, "%lx-%lx %*s %*s %x:%x %lu", &lo, &hi, &maj, &min, &ino) == 5 &&
+		    ino == (unsigned long)st.st_ino && maj == major(st.st_dev) &&
+		    min == minor(st.st_dev) && hi > lo) {
+			s->map_base = (void *)lo;
+			s->map_len = hi - lo;
+			break;
+		}
+	}
+	fclose(f);
+}
+
 static bool sync_due(struct gw_store *s)
 {
 	return s->opts.durability == GW_DUR_INTERVAL && s->dirty &&
@@ -275,6 +327,7 @@ static void *writer_main(void *arg)
 		pthread_mutex_unlock(&s->mu);
 
 		run_batch(s, batch);
+		release_map(s);
 
 		pthread_mutex_lock(&s->mu);
 		*s->done_tail = batch;
@@ -375,6 +428,7 @@ int gw_store_open(struct event_base *base, const struct gw_store_opts *o,
 	rc = load_identity(s);
 	if (rc)
 		goto err_lmdb;
+	find_map(s);
 	s->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (s->efd < 0) {
 		rc = -errno;

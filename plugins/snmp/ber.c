@@ -198,14 +198,20 @@ void gw_ber_put_hdr(struct gw_ber_wr *w, uint8_t tag, size_t len)
 	size_t k = sizeof(h);
 
 	if (len < 0x80) {
-		h[--k] = (uint8_t)len;
-	} else {
-		size_t nb = 0;
+		/* the common case: two bytes, stored directly */
+		uint8_t *d = gw_ber_put_space(w, 2);
 
-		for (size_t l = len; l; l >>= 8, nb++)
-			h[--k] = (uint8_t)l;
-		h[--k] = (uint8_t)(0x80 | nb);
+		if (d) {
+			d[0] = tag;
+			d[1] = (uint8_t)len;
+		}
+		return;
 	}
+	size_t nb = 0;
+
+	for (size_t l = len; l; l >>= 8, nb++)
+		h[--k] = (uint8_t)l;
+	h[--k] = (uint8_t)(0x80 | nb);
 	h[--k] = tag;
 	gw_ber_put_raw(w, h + k, sizeof(h) - k);
 }
@@ -221,6 +227,16 @@ void gw_ber_put_int(struct gw_ber_wr *w, uint8_t tag, int64_t v)
 	uint64_t u;
 	size_t k = sizeof(b);
 
+	if (v >= 0 && v < 0x80) {
+		uint8_t *d = gw_ber_put_space(w, 3);
+
+		if (d) {
+			d[0] = tag;
+			d[1] = 1;
+			d[2] = (uint8_t)v;
+		}
+		return;
+	}
 	memcpy(&u, &v, sizeof(u));
 	do {
 		b[--k] = (uint8_t)u;
@@ -253,9 +269,7 @@ void gw_ber_put_octets(struct gw_ber_wr *w, uint8_t tag, const void *p, size_t n
 
 void gw_ber_put_null(struct gw_ber_wr *w)
 {
-	static const uint8_t null[2] = {GW_BER_NULL, 0};
-
-	gw_ber_put_raw(w, null, 2);
+	gw_ber_put_hdr(w, GW_BER_NULL, 0);
 }
 
 int gw_ber_oid_encode(const uint32_t *a, unsigned n, uint8_t *out, size_t cap)
@@ -283,12 +297,31 @@ int gw_ber_oid_encode(const uint32_t *a, unsigned n, uint8_t *out, size_t cap)
 
 int gw_ber_put_oid(struct gw_ber_wr *w, const struct gw_oid *o)
 {
-	uint8_t b[GW_OID_MAX * 5];
-	int n = gw_ber_oid_encode(o->a, o->n, b, sizeof(b));
+	const uint32_t *a = o->a;
+	unsigned n = o->n;
 
-	if (n < 0)
-		return n;
-	gw_ber_put_octets(w, GW_BER_OID, b, (size_t)n);
+	if (n < 2 || n > GW_OID_MAX || a[0] > 2 || (a[0] < 2 && a[1] >= 40) ||
+	    (uint64_t)a[0] * 40 + a[1] > UINT32_MAX)
+		return -EINVAL;
+	if (w->overflow || w->cap - w->len < (size_t)n * 5) {
+		uint8_t b[GW_OID_MAX * 5];
+		int len = gw_ber_oid_encode(a, n, b, sizeof(b));
+
+		gw_ber_put_octets(w, GW_BER_OID, b, (size_t)len);
+		return 0;
+	}
+	/* straight into the writer, last arc first, as it fills backwards */
+	uint8_t *end = w->buf + w->cap - w->len, *p = end;
+
+	for (unsigned i = n - 1; i >= 1; i--) {
+		uint32_t x = i == 1 ? a[0] * 40 + a[1] : a[i];
+
+		*--p = x & 0x7f;
+		for (x >>= 7; x; x >>= 7)
+			*--p = 0x80 | (x & 0x7f);
+	}
+	w->len += (size_t)(end - p);
+	gw_ber_put_hdr(w, GW_BER_OID, (size_t)(end - p));
 	return 0;
 }
 

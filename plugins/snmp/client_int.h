@@ -1,7 +1,9 @@
 /*
- * The SNMP engine's insides, shared by client.c (requests, sockets, timers)
- * and client_v3.c (the SNMPv3 engine state and answers). Not for other
- * modules: they use client.h.
+ * The SNMP engine's insides, shared by client.c (the client, targets,
+ * sessions, the public calls), client_req.c (requests in flight, the window,
+ * timers and retries), client_io.c (sockets, batched sending, receiving and
+ * matching) and client_v3.c (the SNMPv3 engine state and answers). Not for
+ * other modules: they use client.h.
  */
 #ifndef GW_SNMP_CLIENT_INT_H
 #define GW_SNMP_CLIENT_INT_H
@@ -11,6 +13,7 @@
 #include "core/log.h"
 
 #include <netinet/in.h>
+#include <string.h>
 #include <sys/queue.h>
 
 #define SUB "snmp"
@@ -18,7 +21,7 @@
 #define RX_BUF 65536
 #define TX_BUF 65536
 #define HASH_SIZE 4096           /* request-id buckets; power of two */
-#define TARGET_HASH 1024
+#define TARGET_HASH_MIN 1024    /* target buckets at first; doubled as targets come */
 #define VBL_INLINE 480           /* varbind lists up to this size live in the request */
 #define FREE_MAX 1024            /* request objects kept for reuse */
 #define MAX_TARGETS 65536
@@ -57,12 +60,15 @@ struct key_tag {
 	uint8_t ku_auth[16], ku_priv[16];
 };
 
-struct target {
-	struct target *next;
-	struct sockaddr_storage addr;
-	socklen_t addrlen;
-	bool v1_only, v2c_ok;
-	/* SNMPv3: what this device's engine told us */
+/* A device's address: the socket address of its family, no larger. */
+union gw_snmpc_addr {
+	struct sockaddr sa;
+	struct sockaddr_in in4;
+	struct sockaddr_in6 in6;
+};
+
+/* SNMPv3: what a device's engine told us (made at the first v3 session). */
+struct target_v3 {
 	bool engine_known, keys_ok;
 	uint8_t engine_id[GW_SNMP_MAX_ENGINE_ID];
 	size_t engine_len;
@@ -70,6 +76,18 @@ struct target {
 	int64_t time_at_ms;
 	struct key_tag tag;
 	struct gw_usm_keys keys;
+};
+
+/*
+ * What the engine remembers of one device address between polls: one per
+ * managed device, so kept small (the v3 part only where v3 is spoken).
+ */
+struct target {
+	struct target *next;
+	union gw_snmpc_addr addr;
+	uint8_t addrlen;
+	bool v1_only, v2c_ok;
+	struct target_v3 *v3;
 };
 
 struct gw_snmp_session {
@@ -109,7 +127,8 @@ struct gw_snmp_client {
 	int fd[2];                   /* AF_INET, AF_INET6 */
 	struct event *ev[2];
 	struct req *hash[HASH_SIZE];
-	struct target *targets[TARGET_HASH];
+	struct target **targets;     /* chained hash on the address, target_cap buckets */
+	unsigned target_cap;
 	TAILQ_HEAD(, gw_snmp_session) ready;
 	struct req *free_reqs;
 	unsigned n_free;
@@ -126,15 +145,50 @@ struct gw_snmp_client {
 	struct gw_snmp_msg msg;
 };
 
+static inline int gw_snmpc_fam(int family)
+{
+	return family == AF_INET6 ? 1 : 0;
+}
+
+static inline bool gw_snmpc_same_addr(const struct sockaddr *a, const struct sockaddr *b)
+{
+	if (a->sa_family != b->sa_family)
+		return false;
+	if (a->sa_family == AF_INET) {
+		const struct sockaddr_in *x = (const void *)a, *y = (const void *)b;
+		return x->sin_port == y->sin_port && x->sin_addr.s_addr == y->sin_addr.s_addr;
+	}
+	if (a->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *x = (const void *)a, *y = (const void *)b;
+		return x->sin6_port == y->sin6_port &&
+		       memcmp(&x->sin6_addr, &y->sin6_addr, sizeof(x->sin6_addr)) == 0;
+	}
+	return false;
+}
+
 /* client.c */
+void gw_snmpc_session_destroy(struct gw_snmp_session *s);
+
+/* client_req.c: requests in flight, the window, completion, timers */
+uint32_t gw_snmpc_random(struct gw_snmp_client *c);
+struct req *gw_snmpc_req_find(struct gw_snmp_client *c, int32_t id);
+struct req *gw_snmpc_req_alloc(struct gw_snmp_client *c, size_t vbl_len);
+void gw_snmpc_req_free(struct gw_snmp_client *c, struct req *r);
+void gw_snmpc_req_unlink(struct req *r);
+void gw_snmpc_pump(struct gw_snmp_client *c);
+void gw_snmpc_schedule(struct gw_snmp_session *s);
 void gw_snmpc_finish(struct req *r, int status, const struct gw_snmp_pdu *pdu);
 void gw_snmpc_fail_all(struct gw_snmp_session *s, int status);
-void gw_snmpc_schedule(struct gw_snmp_session *s);
+void gw_snmpc_session_release(struct gw_snmp_session *s);
+void gw_snmpc_on_deadline(evutil_socket_t fd, short what, void *arg);
+
+/* client_io.c: sockets, sending in batches, receiving and matching */
+int gw_snmpc_open_socket(struct gw_snmp_client *c, int family);
 void gw_snmpc_transmit(struct gw_snmp_client *c, struct req *r);
-void gw_snmpc_req_unlink(struct req *r);
+void gw_snmpc_on_flush(evutil_socket_t fd, short what, void *arg);
 
 /* client_v3.c */
-int32_t gw_snmpc_engine_time(const struct target *t);
+int32_t gw_snmpc_engine_time(const struct target_v3 *t);
 void gw_snmpc_handle_v3(struct gw_snmp_client *c, struct req *r, const uint8_t *buf, size_t len,
 			struct gw_snmp_msg *m);
 int gw_snmpc_make_tag(struct gw_snmp_client *c, const struct gw_credentials *cred,

@@ -10,7 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
-int32_t gw_snmpc_engine_time(const struct target *t)
+int32_t gw_snmpc_engine_time(const struct target_v3 *t)
 {
 	int64_t t_now = t->time + (gw_clock_mono_ms() - t->time_at_ms) / 1000;
 
@@ -20,7 +20,7 @@ int32_t gw_snmpc_engine_time(const struct target *t)
 static void set_engine(struct gw_snmp_client *c, struct gw_snmp_session *s,
 		       const struct gw_snmp_msg *m)
 {
-	struct target *t = s->t;
+	struct target_v3 *t = s->t->v3;
 
 	memcpy(t->engine_id, m->usm.engine_id.p, m->usm.engine_id.n);
 	t->engine_len = m->usm.engine_id.n;
@@ -34,7 +34,7 @@ static void set_engine(struct gw_snmp_client *c, struct gw_snmp_session *s,
 	c->st.key_localizations++;
 }
 
-static void update_time(struct target *t, const struct gw_snmp_msg *m)
+static void update_time(struct target_v3 *t, const struct gw_snmp_msg *m)
 {
 	if (m->usm.boots > t->boots ||
 	    (m->usm.boots == t->boots && m->usm.time > gw_snmpc_engine_time(t))) {
@@ -48,7 +48,7 @@ void gw_snmpc_handle_v3(struct gw_snmp_client *c, struct req *r, const uint8_t *
 		      struct gw_snmp_msg *m)
 {
 	struct gw_snmp_session *s = r->s;
-	struct target *t = s->t;
+	struct target_v3 *t = s->t->v3;
 	bool authentic = false;
 	enum gw_usm_report kind;
 

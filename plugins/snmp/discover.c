@@ -29,6 +29,8 @@ static const uint32_t col_epson[] = {1, 3, 6, 1, 4, 1, 1248, 1, 2, 2, 1, 1, 1, 1
 static const uint32_t col_pwg[] = {1, 3, 6, 1, 4, 1, 2699, 1, 2, 1, 2, 1, 1, 3};
 static const uint32_t obj_serial[] = {MIB_PRT_GEN_SERIAL, 1};
 static const uint32_t obj_sysobj[] = {MIB_SYS_OBJECT_ID};
+static const uint32_t obj_hrtype[] = {MIB_HR_DEVICE_TYPE, 1};
+static const uint32_t val_hr_printer[] = {MIB_HR_DEVICE_PRINTER};
 static const uint32_t col_phys[] = {MIB_IF_PHYS};
 
 struct run;
@@ -36,10 +38,10 @@ struct run;
 /* What an address that answered told so far. */
 struct ident {
 	unsigned pending;            /* identification requests in flight */
-	bool has_id, printer_mib;
+	bool has_id, printer_mib, hr_printer;
 	struct gw_1284_id id;
 	char serial[64], mac[18], vendor[32], sysobj[64];
-	struct gw_oid get[2];        /* the GET, less what SNMPv1 refused */
+	struct gw_oid get[3];        /* the GET, less what SNMPv1 refused */
 	unsigned n_get;
 	struct gw_oid at;            /* the ifPhysAddress row reached */
 	unsigned mac_steps;
@@ -322,12 +324,12 @@ static void on_get(void *arg, int status, const struct gw_snmp_pdu *pdu)
 
 	if (status == 0 && pdu->err_status == GW_SNMP_NO_SUCH_NAME && id->n_get > 1 &&
 	    pdu->err_index >= 1 && (unsigned)pdu->err_index <= id->n_get) {
-		/* SNMPv1 refuses the whole GET for one missing object: ask for the other */
+		/* SNMPv1 refuses the whole GET for one missing object: ask for the rest */
 		unsigned k = (unsigned)pdu->err_index - 1;
 
-		id->get[0] = id->get[1 - k];
-		id->n_get = 1;
-		if (gw_snmp_request(v->s, GW_PDU_GET, id->get, 1, 0, 0, on_get, v) == 0)
+		memmove(&id->get[k], &id->get[k + 1], (id->n_get - k - 1) * sizeof(id->get[0]));
+		id->n_get--;
+		if (gw_snmp_request(v->s, GW_PDU_GET, id->get, id->n_get, 0, 0, on_get, v) == 0)
 			return;
 	}
 	for (unsigned i = 0; status == 0 && !pdu->err_status && i < pdu->n_vb; i++) {
@@ -360,6 +362,12 @@ static void on_get(void *arg, int status, const struct gw_snmp_pdu *pdu)
 			else if (!who)
 				id->vendor[0] = '\0';
 			gw_vbset_release(&vs);
+		} else if (vb->type == GW_BER_OID &&
+			   gw_oid_cmp(o.a, o.n, obj_hrtype, N(obj_hrtype)) == 0) {
+			struct gw_oid val;
+
+			id->hr_printer = gw_ber_oid(vb->val, vb->val_len, &val) == 0 &&
+				gw_oid_cmp(val.a, val.n, val_hr_printer, N(val_hr_printer)) == 0;
 		}
 	}
 	one_done(v);
@@ -436,14 +444,15 @@ static void identify(struct dev *v, const struct gw_snmp_pdu *pdu)
 		run->x->st.without_1284++;
 	arcs(&id->get[0], obj_serial, N(obj_serial));
 	arcs(&id->get[1], obj_sysobj, N(obj_sysobj));
-	id->n_get = 2;
+	arcs(&id->get[2], obj_hrtype, N(obj_hrtype));
+	id->n_get = 3;
 	arcs(&id->at, col_phys, N(col_phys));
 	v->s = session(run, v->ip, run->ident_ms, 1);
 	id->pending = 1;              /* held while the requests go out */
 	if (v->s) {
 		if (debug_on())
 			gw_debug(SUB, "discovery run %u: %s answered%s; GET prtGeneralSerialNumber.1, "
-				 "sysObjectID.0; GETNEXT ifPhysAddress%s", run->d->run,
+				 "sysObjectID.0, hrDeviceType.1; GETNEXT ifPhysAddress%s", run->d->run,
 				 ip_str(v->ip, ip), id->has_id ? " with a 1284 id" : "",
 				 reprobe ? "; GETNEXT of the other 1284 column" : "");
 		if (gw_snmp_request(v->s, GW_PDU_GET, id->get, id->n_get, 0, 0, on_get, v) == 0)
@@ -457,7 +466,20 @@ static void identify(struct dev *v, const struct gw_snmp_pdu *pdu)
 	one_done(v);
 }
 
-/* The answer becomes a candidate, or a line saying why not. */
+/*
+ * A printer says so in one of three ways: a 1284 id of class PRINTER (or
+ * of no class: Epson's column is a printer's by definition), Printer-MIB's
+ * prtGeneral, or hrDeviceType printer. An id that names another class (a
+ * scanner) counts against it only when nothing else says printer.
+ */
+static bool is_printer(const struct ident *id)
+{
+	if (id->printer_mib || id->hr_printer)
+		return true;
+	return id->has_id && (gw_1284_is_printer(&id->id) || !id->id.cls[0]);
+}
+
+/* The answer becomes a candidate, or is reported as not a printer. */
 static void report(struct dev *v)
 {
 	struct run *run = v->run;
@@ -466,28 +488,29 @@ static void report(struct dev *v)
 	struct gw_candidate_info info;
 	struct sockaddr_in *sin = (struct sockaddr_in *)&info.addr;
 	char ip[INET_ADDRSTRLEN];
-	bool printer;
 
 	ip_str(v->ip, ip);
 	gw_addrset_add(&run->done, v->ip);
-	/* an id that names another class (a scanner) and no printer language is not one */
-	printer = id->has_id ? gw_1284_is_printer(&id->id) || !id->id.cls[0] : id->printer_mib;
-	if (!printer) {
-		x->st.not_printers++;
-		gw_info(SUB, "discovery run %u: %s answers SNMP but is not a printer (%s%s): "
-			"not a candidate", run->d->run, ip,
-			id->has_id ? "1284 class " : "no 1284 id, no Printer-MIB, sysObjectID ",
-			id->has_id ? id->id.cls : id->sysobj[0] ? id->sysobj : "unknown");
-		dev_free(v);
-		check_end(run);
-		return;
-	}
 	memset(&info, 0, sizeof(info));
 	sin->sin_family = AF_INET;
 	sin->sin_port = htons(run->port);
 	sin->sin_addr.s_addr = htonl(v->ip);
 	info.addrlen = sizeof(*sin);
 	info.sources = GW_SRC_SNMP;
+	if (!is_printer(id)) {
+		x->st.not_printers++;
+		gw_info(SUB, "discovery run %u: %s answers SNMP but is not a printer (%s%s): "
+			"not a candidate", run->d->run, ip,
+			id->has_id ? "1284 class " : "no 1284 id, no Printer-MIB, "
+						     "no hrDevicePrinter, sysObjectID ",
+			id->has_id ? id->id.cls : id->sysobj[0] ? id->sysobj : "unknown");
+		info.not_printer = true;
+		dev_free(v);
+		x->ops.found(run->d, &info);   /* counted as ignored by the core */
+		if (x->run == run)
+			check_end(run);
+		return;
+	}
 	snprintf(info.manufacturer, sizeof(info.manufacturer), "%s",
 		 id->id.mfg[0] ? id->id.mfg : id->vendor);
 	snprintf(info.model, sizeof(info.model), "%s", id->id.mdl);

@@ -45,7 +45,7 @@ struct snmp_conf {
 
 #define O(f) offsetof(struct snmp_conf, f)
 static const struct gw_opt snmp_opts[] = {
-	{"window", GW_OPT_INT, "256", O(window),
+	{"window", GW_OPT_INT, "1024", O(window),
 	 "SNMP requests in flight over all devices.", .min = 1, .max = 4096},
 	{"per_device", GW_OPT_INT, "2", O(per_device),
 	 "SNMP requests in flight to one device; old printers fall over under bursts.",
@@ -70,8 +70,13 @@ static const struct gw_section snmp_section = {
 	snmp_opts, sizeof(struct snmp_conf), 0, NULL,
 };
 
+/*
+ * The throttled complaint of a device whose credentials are refused. Only
+ * devices with something to say have an entry (a healthy fleet has none):
+ * open addressing on the device id, removed when the device answers again.
+ */
 struct dev_log {
-	uint32_t id;
+	uint32_t id;                 /* 0: empty slot */
 	struct gw_complaint c;
 };
 
@@ -82,7 +87,7 @@ struct ctx {
 	struct gw_snmp_disc *disc;
 	uint64_t polls, polls_ok, polls_failed, epson_polls;
 	struct dev_log *logs;
-	unsigned n_logs;
+	unsigned logs_cap, n_logs;   /* logs_cap: a power of two, or 0 */
 };
 
 struct poll;
@@ -92,12 +97,13 @@ struct walk_slot {
 	struct gw_snmp_walk *w;
 };
 
+/* One GET of a poll, sized to its OIDs (an OID has room for 128 arcs: 516 bytes). */
 struct getter {
 	struct poll *p;
-	struct gw_oid oids[MAX_GET];
 	unsigned n;
 	bool ident;
 	bool in_flight;
+	struct gw_oid oids[];
 };
 
 struct poll {
@@ -109,23 +115,78 @@ struct poll {
 	bool epson_enterprise, finished, more_done;
 	struct walk_slot slots[GW_PLAN_MAX];
 	unsigned n_slots;
-	struct getter gets[2 + MORE_GETS]; /* identity, the plan's GETs, the second round */
+	struct getter *gets[2 + MORE_GETS]; /* identity, the plan's GETs, the second round */
 	char ip[INET6_ADDRSTRLEN];
 };
 
+static unsigned log_slot(uint32_t id, unsigned cap)
+{
+	return (id * 2654435761u) & (cap - 1);
+}
+
+/* The entry of device id, or NULL. */
+static struct dev_log *log_find(const struct ctx *c, uint32_t id)
+{
+	if (!c->logs_cap)
+		return NULL;
+	for (unsigned h = log_slot(id, c->logs_cap); c->logs[h].id; h = (h + 1) & (c->logs_cap - 1))
+		if (c->logs[h].id == id)
+			return &c->logs[h];
+	return NULL;
+}
+
+/* The entry of device id, made if missing; NULL when out of memory. */
 static struct gw_complaint *dev_log(struct ctx *c, uint32_t id)
 {
-	struct dev_log *v;
+	struct dev_log *e = log_find(c, id);
+	unsigned h;
 
-	for (unsigned i = 0; i < c->n_logs; i++)
-		if (c->logs[i].id == id)
-			return &c->logs[i].c;
-	v = realloc(c->logs, (c->n_logs + 1) * sizeof(*v));
-	if (!v)
-		return NULL;
-	c->logs = v;
-	v[c->n_logs] = (struct dev_log){.id = id};
-	return &v[c->n_logs++].c;
+	if (e)
+		return &e->c;
+	if (!id)
+		return NULL; /* 0 marks an empty slot; devices are numbered from 1 */
+	if ((c->n_logs + 1) * 2 > c->logs_cap) {
+		unsigned cap = c->logs_cap ? c->logs_cap * 2 : 16;
+		struct dev_log *v = calloc(cap, sizeof(*v));
+
+		if (!v)
+			return NULL;
+		for (unsigned i = 0; i < c->logs_cap; i++) {
+			if (!c->logs[i].id)
+				continue;
+			for (h = log_slot(c->logs[i].id, cap); v[h].id; h = (h + 1) & (cap - 1))
+				;
+			v[h] = c->logs[i];
+		}
+		free(c->logs);
+		c->logs = v;
+		c->logs_cap = cap;
+	}
+	for (h = log_slot(id, c->logs_cap); c->logs[h].id; h = (h + 1) & (c->logs_cap - 1))
+		;
+	c->logs[h] = (struct dev_log){.id = id};
+	c->n_logs++;
+	return &c->logs[h].c;
+}
+
+/* Forget e (backward shift: the entries after it stay reachable). */
+static void log_drop(struct ctx *c, struct dev_log *e)
+{
+	unsigned mask = c->logs_cap - 1, i = (unsigned)(e - c->logs), j = i;
+
+	for (;;) {
+		j = (j + 1) & mask;
+		if (!c->logs[j].id)
+			break;
+		unsigned home = log_slot(c->logs[j].id, c->logs_cap);
+		/* j's entry may move to i when its home is not in (i, j] */
+		if ((j > i && (home <= i || home > j)) || (j < i && home <= i && home > j)) {
+			c->logs[i] = c->logs[j];
+			i = j;
+		}
+	}
+	c->logs[i] = (struct dev_log){0};
+	c->n_logs--;
 }
 
 static void poll_free(struct poll *p)
@@ -135,7 +196,22 @@ static void poll_free(struct poll *p)
 		if (p->slots[i].w)
 			gw_snmp_walk_cancel(p->slots[i].w);
 	gw_vbset_release(&p->vs);
+	for (unsigned i = 0; i < 2 + MORE_GETS; i++)
+		free(p->gets[i]);
 	free(p);
+}
+
+/* The poll's GET in slot i, room for n OIDs (none yet); NULL when out of memory. */
+static struct getter *getter_new(struct poll *p, unsigned i, unsigned n)
+{
+	struct getter *g = calloc(1, sizeof(*g) + n * sizeof(g->oids[0]));
+
+	if (!g)
+		return NULL;
+	free(p->gets[i]);
+	p->gets[i] = g;
+	g->p = p;
+	return g;
 }
 
 static void finish(struct poll *p, int status)
@@ -143,7 +219,7 @@ static void finish(struct poll *p, int status)
 	struct gw_collect *job = p->job;
 	struct ctx *c = p->ctx;
 	const char *why = gw_snmp_session_auth_error(p->s);
-	struct gw_complaint *log = dev_log(c, job->device_id);
+	struct dev_log *log = log_find(c, job->device_id);
 
 	if (p->finished)
 		return;
@@ -168,12 +244,16 @@ static void finish(struct poll *p, int status)
 			gw_printer_fill(&p->vs, &fc, job->data);
 		}
 		c->polls_ok++;
-		if (log)
-			gw_complaint_clear(log, SUB, "%s: answering SNMP again", job->device_name);
+		if (log) {
+			gw_complaint_clear(&log->c, SUB, "%s: answering SNMP again", job->device_name);
+			log_drop(c, log);
+		}
 	} else {
+		struct gw_complaint *cl;
+
 		c->polls_failed++;
-		if (log && status == -EACCES)
-			gw_complain(log, GW_LOG_WARNING, SUB, "%s: SNMP credentials \"%s\" refused: %s",
+		if (status == -EACCES && (cl = dev_log(c, job->device_id)))
+			gw_complain(cl, GW_LOG_WARNING, SUB, "%s: SNMP credentials \"%s\" refused: %s",
 				    job->device_name, job->cred->name ? job->cred->name : "?",
 				    why ? why : "access denied");
 	}
@@ -296,10 +376,10 @@ static bool plan_more(struct poll *p)
 	gw_vbset_sort(&p->vs);
 	gw_epson_plan_more(&p->vs, p->job->parts, plan);
 	for (unsigned k = 0; k < MORE_GETS && i < plan->n_gets; k++) {
-		struct getter *g = &p->gets[2 + k];
+		struct getter *g = getter_new(p, 2 + k, MORE_PER_GET);
 
-		g->p = p;
-		g->n = 0;
+		if (!g)
+			break;
 		while (i < plan->n_gets && g->n < MORE_PER_GET)
 			g->oids[g->n++] = plan->gets[i++];
 		if (send_get(g) == 0)
@@ -312,7 +392,7 @@ static bool plan_more(struct poll *p)
 static void plan_round(struct poll *p)
 {
 	struct gw_plan *plan = calloc(1, sizeof(*plan));
-	struct getter *g = &p->gets[1];
+	struct getter *g;
 
 	if (!plan) {
 		finish(p, -ENOMEM);
@@ -330,12 +410,12 @@ static void plan_round(struct poll *p)
 	p->pending = 1;
 	for (unsigned i = 0; i < plan->n_walks; i++)
 		start_walk(p, &plan->walks[i]);
-	g->p = p;
-	g->n = 0;
-	for (unsigned i = 0; i < plan->n_gets && g->n < MAX_GET; i++)
+	g = plan->n_gets ? getter_new(p, 1, plan->n_gets < MAX_GET ? plan->n_gets : MAX_GET)
+			 : NULL;
+	for (unsigned i = 0; g && i < plan->n_gets && g->n < MAX_GET; i++)
 		g->oids[g->n++] = plan->gets[i];
 	free(plan);
-	if (g->n && send_get(g) == 0)
+	if (g && g->n && send_get(g) == 0)
 		p->pending++;
 	one_done(p);
 }
@@ -445,8 +525,12 @@ static int snmp_collect(void *arg, struct gw_collect *job)
 		return -ENOMEM;
 	}
 	gw_profile_ident_plan(ident, gw_snmp_session_version(p->s) == GW_SNMP_V1);
-	g = &p->gets[0];
-	g->p = p;
+	g = getter_new(p, 0, ident->n_gets < MAX_GET ? ident->n_gets : MAX_GET);
+	if (!g) {
+		free(ident);
+		poll_free(p);
+		return -ENOMEM;
+	}
 	g->ident = true;
 	for (unsigned i = 0; i < ident->n_gets && g->n < MAX_GET; i++)
 		g->oids[g->n++] = ident->gets[i];

@@ -8,7 +8,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct gw_device d;
+	struct gw_device_rec d;
 
 	gw_device_decode(data, size, &d);
 	return 0;

@@ -1,9 +1,13 @@
 """Fixtures for system tests: the real daemon with a temporary state dir.
 
 The daemon binary comes from ECSP_GATEWAY_BIN (set by tests/run), else
-build/ecsp-gateway next to the sources.
+build/ecsp-gateway next to the sources. ECSP_GATEWAY_WRAPPER, when set, is a
+command prefix for every daemon the tests start (e.g. "valgrind --log-file=
+/tmp/vg.%p"); the daemon's timeouts are then scaled by ECSP_TIMEOUT_SCALE
+(default 10), because a daemon under valgrind runs that much slower.
 """
 import os
+import shlex
 import signal
 import subprocess
 import textwrap
@@ -17,6 +21,19 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def gateway_bin():
     return os.environ.get("ECSP_GATEWAY_BIN", str(ROOT / "build" / "ecsp-gateway"))
+
+
+def gateway_cmd(*args):
+    """The command line that runs the daemon: the wrapper, if any, then the binary."""
+    wrapper = shlex.split(os.environ.get("ECSP_GATEWAY_WRAPPER", ""))
+    return wrapper + [gateway_bin()] + [str(a) for a in args]
+
+
+def scaled(seconds):
+    """A timeout for the daemon, stretched when it runs under a wrapper."""
+    if not os.environ.get("ECSP_GATEWAY_WRAPPER"):
+        return seconds
+    return seconds * float(os.environ.get("ECSP_TIMEOUT_SCALE", "10"))
 
 
 def write_secret(path, value):
@@ -47,10 +64,10 @@ class Daemon:
     def __init__(self, conf, state_dir=None, args=()):
         self.conf = Path(conf)
         self.log_path = self.conf.parent / f"gateway-{time.monotonic_ns()}.log"
-        cmd = [gateway_bin(), "--foreground", "--config", str(conf)]
+        cmd = ["--foreground", "--config", str(conf)]
         if state_dir:
             cmd += ["--state-dir", str(state_dir)]
-        cmd += list(args)
+        cmd = gateway_cmd(*cmd, *args)
         self.log = open(self.log_path, "w")
         self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=subprocess.STDOUT)
 
@@ -59,6 +76,7 @@ class Daemon:
         return self.log_path.read_text(errors="replace")
 
     def wait_for(self, needle, timeout=10.0):
+        timeout = scaled(timeout)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if needle in self.text():
@@ -75,6 +93,7 @@ class Daemon:
         """SIGTERM; returns (exit code, seconds taken)."""
         if self.proc.poll() is not None:
             return self.proc.returncode, 0.0
+        timeout = scaled(timeout)
         t0 = time.monotonic()
         self.proc.send_signal(signal.SIGTERM)
         try:
@@ -108,5 +127,5 @@ def daemons():
 
 
 def check_config(conf):
-    return subprocess.run([gateway_bin(), "--check-config", "--config", str(conf)],
-                          capture_output=True, text=True, timeout=10)
+    return subprocess.run(gateway_cmd("--check-config", "--config", conf),
+                          capture_output=True, text=True, timeout=scaled(10))

@@ -4,18 +4,18 @@ import signal
 import subprocess
 import time
 
-from conftest import ROOT, check_config, gateway_bin, make_config, write_secret
+from conftest import ROOT, check_config, gateway_cmd, make_config, scaled, write_secret
 
 EXAMPLE = ROOT / "rootfs" / "etc" / "ecsp-gateway" / "gateway.conf"
 
 
 def test_version_and_help():
-    out = subprocess.run([gateway_bin(), "--version"], capture_output=True, text=True)
+    out = subprocess.run(gateway_cmd("--version"), capture_output=True, text=True)
     assert out.returncode == 0
     assert out.stdout.startswith("ecsp-gateway ")
-    out = subprocess.run([gateway_bin(), "--help"], capture_output=True, text=True)
+    out = subprocess.run(gateway_cmd("--help"), capture_output=True, text=True)
     assert out.returncode == 0 and "--check-config" in out.stdout
-    out = subprocess.run([gateway_bin(), "--no-such-flag"], capture_output=True, text=True)
+    out = subprocess.run(gateway_cmd("--no-such-flag"), capture_output=True, text=True)
     assert out.returncode == 2
 
 
@@ -35,6 +35,26 @@ def test_bad_config_names_file_line_and_key(tmp_path):
     out = check_config(conf)
     assert out.returncode == 2
     assert out.stderr.strip() == f"{conf}:8: timeout: not a duration (such as 500ms, 60s, 5m, 24h)"
+
+
+def test_proxy_url_is_checked_by_the_parser_that_uses_it(tmp_path):
+    for url, reason in (("http://[::1", "bad IPv6 address in the proxy URL"),
+                        ("http://proxy.example:99999", "bad port in the proxy URL"),
+                        ("http://:3128", "the proxy URL has no host")):
+        conf = make_config(tmp_path, extra=f"""\
+            proxy {{
+              url = "{url}"
+            }}
+            """)
+        out = check_config(conf)
+        assert out.returncode == 2, url
+        assert out.stderr.strip() == f"{conf}:7: url: {reason}", url
+    conf = make_config(tmp_path, extra="""\
+        proxy {
+          url = "http://[::1]:3128"
+        }
+        """)
+    assert check_config(conf).returncode == 0
 
 
 def test_bad_secret_mode_is_refused_and_never_echoed(tmp_path):
@@ -71,7 +91,7 @@ def test_sigint_stops_too(tmp_path, daemons):
     d = daemons(make_config(tmp_path))
     d.wait_for("running as")
     d.signal(signal.SIGINT)
-    assert d.proc.wait(timeout=5) == 0
+    assert d.proc.wait(timeout=scaled(5)) == 0
 
 
 def test_second_instance_on_same_state_dir_is_refused(tmp_path, daemons):
@@ -79,7 +99,7 @@ def test_second_instance_on_same_state_dir_is_refused(tmp_path, daemons):
     first = daemons(conf)
     first.wait_for("running as")
     second = daemons(conf)
-    assert second.proc.wait(timeout=5) == 1
+    assert second.proc.wait(timeout=scaled(5)) == 1
     assert "is in use by another ecsp-gateway (pid %d)" % first.proc.pid in second.text()
     assert first.proc.poll() is None
     assert first.stop()[0] == 0
@@ -153,16 +173,16 @@ def test_state_dir_is_private(tmp_path, daemons):
 def test_background_start_reports_its_outcome(tmp_path):
     """Without --foreground the parent exits with the child's start result."""
     conf = make_config(tmp_path)
-    out = subprocess.run([gateway_bin(), "--config", str(conf)], timeout=10)
+    out = subprocess.run(gateway_cmd("--config", conf), timeout=scaled(10))
     assert out.returncode == 0
     pid = int((tmp_path / "state" / "lock").read_text())
     try:
         # a second one on the same state dir: the parent reports the refusal
-        out = subprocess.run([gateway_bin(), "--config", str(conf)], timeout=10)
+        out = subprocess.run(gateway_cmd("--config", conf), timeout=scaled(10))
         assert out.returncode == 1
     finally:
         os.kill(pid, signal.SIGTERM)
-    deadline = time.monotonic() + 5
+    deadline = time.monotonic() + scaled(5)
     while time.monotonic() < deadline:
         try:
             os.kill(pid, 0)
@@ -175,6 +195,6 @@ def test_background_start_reports_its_outcome(tmp_path):
 
 def test_bad_config_refused_before_backgrounding(tmp_path):
     conf = make_config(tmp_path, extra="store {\n  max_size = lots\n}\n")
-    out = subprocess.run([gateway_bin(), "--config", str(conf)], capture_output=True,
-                         text=True, timeout=10)
+    out = subprocess.run(gateway_cmd("--config", conf), capture_output=True,
+                         text=True, timeout=scaled(10))
     assert out.returncode == 2

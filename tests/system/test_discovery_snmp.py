@@ -7,7 +7,8 @@ forwards to the simulator's port and keeps a log of every OID the gateway
 asked for, per address and PDU type: the simulator itself keeps no such log.
 
 It checks that the printers become candidates with model, serial and MAC,
-that the projector answers but is not one, that nothing but identification
+that the projector answers but is not one (counted as ignored, no
+candidate), that nothing but identification
 is asked of anyone before approval, and that an approve section of the
 configuration puts a printer on the managed list, which is then polled
 (a snapshot record appears in the store, its inks from ST2 with the
@@ -39,6 +40,7 @@ EPSON_COL = "1.3.6.1.4.1.1248.1.2.2.1.1.1.1"
 PWG_COL = "1.3.6.1.4.1.2699.1.2.1.2.1.1.3"
 SERIAL = "1.3.6.1.2.1.43.5.1.1.17.1"
 SYSOBJ = "1.3.6.1.2.1.1.2.0"
+HRTYPE = "1.3.6.1.2.1.25.3.2.1.2.1"
 IFPHYS = "1.3.6.1.2.1.2.2.1.6"
 
 GET, GETNEXT, GETBULK = 0xA0, 0xA1, 0xA5
@@ -163,7 +165,7 @@ def identification_only(reqs):
             if ptype == GETNEXT and (o in (EPSON_COL, PWG_COL) or o == IFPHYS
                                      or o.startswith(IFPHYS + ".")):
                 continue
-            if ptype == GET and o in (SERIAL, SYSOBJ):
+            if ptype == GET and o in (SERIAL, SYSOBJ, HRTYPE):
                 continue
             bad.append((dev, hex(ptype), o))
     return bad
@@ -229,8 +231,9 @@ def test_sweep_identifies_then_approval_polls(tmp_path, daemons, fleet):
     d.wait_for("run 1 done", timeout=20)
     log = d.text()
 
-    # five printers of fourteen addresses; the projector answers, is no candidate
-    assert "run 1 done: probed 14 of 14 addresses, 5 answered, 5 new candidates" in log, log
+    # five printers of fourteen addresses; the projector answers, is ignored
+    assert ("run 1 done: probed 14 of 14 addresses, 6 answered, 5 new candidates, "
+            "0 already managed, 1 ignored (not printers), 5 candidates kept") in log, log
     assert candidate(log, f"{BASE}.1") == ("WF-C5790 Series", "EWF0000000",
                                            "02:ec:00:00:00:00", False)
     assert candidate(log, f"{BASE}.2") == ("WF-C5790 Series", "EWF0000001",
@@ -242,7 +245,8 @@ def test_sweep_identifies_then_approval_polls(tmp_path, daemons, fleet):
     assert candidate(log, f"{BASE}.4") == ("", "BHL0000003", "02:ec:00:00:00:03", True)
     assert re.search(re.escape(f"{BASE}.5") + r" answers SNMP but is not a printer .*"
                      r"1\.3\.6\.1\.4\.1\.1248\.4\.1.*not a candidate", log)
-    assert f"{BASE}.5 answered snmp" not in log
+    assert f"{BASE}.5 answered snmp: not a printer, ignored" in log, log
+    assert not re.search(re.escape(f"{BASE}.5") + r" answered snmp: candidate", log), log
 
     # identification only, of everyone, as the devices saw it
     reqs = fleet.requests()
@@ -252,7 +256,8 @@ def test_sweep_identifies_then_approval_polls(tmp_path, daemons, fleet):
         mine = [r for r in reqs if r[0] == f"{BASE}.{i}"]
         assert mine and len(mine) <= 6, (i, mine)
     # the gateway's own debug log says the same
-    assert re.search(r"GET prtGeneralSerialNumber\.1, sysObjectID\.0; GETNEXT ifPhysAddress", log)
+    assert re.search(r"GET prtGeneralSerialNumber\.1, sysObjectID\.0, hrDeviceType\.1; "
+                     r"GETNEXT ifPhysAddress", log)
     assert "device.add" not in log
 
     # approval through the configuration: polled from then on

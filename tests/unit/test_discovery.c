@@ -213,6 +213,17 @@ static void test_identity_by_serial_then_mac(void **state)
 	assert_int_equal(a, b);
 	assert_string_equal(x->ip, "192.0.2.9");
 	assert_string_equal(x->prev_ip, "192.0.2.5");
+
+	/* an answer that says it is not a printer is never kept */
+	{
+		struct gw_candidate_info r = answer("192.0.2.1", "RTR1", "00:26:ab:09:09:09", "");
+		struct gw_note_ctx ctx = {2, false, gw_clock_wall_ms()};
+		unsigned before = gw_candidates_count(c);
+
+		r.not_printer = true;
+		assert_int_equal(gw_candidates_note(c, &r, &ctx, &k), GW_NOTE_REFUSED);
+		assert_int_equal(gw_candidates_count(c), before);
+	}
 	assert_int_equal(gw_candidates_count(c), 1);
 
 	/* SNMP learns the serial: the MAC candidate gains it */
@@ -514,7 +525,11 @@ static void fake_answer(evutil_socket_t fd, short what, void *arg)
 		struct gw_candidate_info info = answer(ip, "", "", "WF-TEST");
 		snprintf(info.mac, sizeof(info.mac), "00:26:ab:00:%02x:%02x",
 			 (f->pending[i] >> 8) & 0xff, f->pending[i] & 0xff);
+		/* .5, .15, ...: answering, but not printers (routers) */
+		info.not_printer = (f->pending[i] & 0xff) % 10 == 5;
 		gw_discovery_found(f->d, &info);
+		if (info.not_printer)
+			gw_discovery_found(f->d, &info);   /* a repeat is counted once */
 	}
 	f->n_pending = 0;
 	if (f->d && f->steps[GW_DISC_END]) {
@@ -543,8 +558,8 @@ static int fake_discover(void *ctx, struct gw_discovery *d)
 			uint32_t a = ntohl(d->targets[i].sin_addr.s_addr);
 			assert_int_equal(ntohs(d->targets[i].sin_port), f->port);
 			f->probed++;
-			/* every tenth address is a printer */
-			if ((a & 0xff) % 10 == 0 && f->n_pending < 512)
+			/* every tenth address is a printer, every tenth from .5 a router */
+			if ((a & 0xff) % 5 == 0 && f->n_pending < 512)
 				f->pending[f->n_pending++] = a;
 		}
 		evtimer_add(f->ev, &now);
@@ -625,8 +640,9 @@ static void test_a_whole_run(void **state)
 	assert_int_equal(p.state, GW_DSTATE_DONE);
 	assert_int_equal(p.probed, 254);
 	assert_int_equal(f.probed, 254);
-	assert_int_equal(p.found, 25);              /* .10, .20, ... .250 */
-	assert_int_equal(p.new_candidates, 25);
+	assert_int_equal(p.found, 50);              /* .5, .10, .15, ... .250 */
+	assert_int_equal(p.ignored, 25);            /* .5, .15, ... .245: not printers */
+	assert_int_equal(p.new_candidates, 25);     /* .10, .20, ... .250 */
 	assert_int_equal(gw_candidates_count(c), 25);
 	assert_int_equal(f.steps[GW_DISC_BROADCAST], 0);
 	assert_int_equal(f.steps[GW_DISC_END], 1);
@@ -646,6 +662,7 @@ static void test_a_whole_run(void **state)
 	gw_discoverer_progress(x, &p);
 	assert_int_equal(p.run, 2);
 	assert_int_equal(p.state, GW_DSTATE_DONE);
+	assert_int_equal(p.ignored, 25);
 	assert_int_equal(p.new_candidates, 0);
 	assert_int_equal(gw_candidates_count(c), 25);
 	assert_int_equal(f.steps[GW_DISC_BROADCAST], GW_DISC_BROADCASTS);

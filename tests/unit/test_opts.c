@@ -135,6 +135,9 @@ static void test_errors_name_line_and_key(void **state)
 		     "6: timeout: not a duration (such as 500ms, 60s, 5m, 24h)");
 	expect_error("gateway {\n id = \"x\"\n}\nschedule {\n retries = 99\n}\n",
 		     "5: retries: out of range");
+	/* a size that does not parse is never compared with the range (run under valgrind) */
+	expect_error("gateway {\n id = \"x\"\n}\nstore {\n max_size = lots\n}\n",
+		     "5: max_size: not a size (such as 4096, 64K, 256M, 2G)");
 	expect_error("gateway {\n state_dir = \"/tmp\"\n}\n", "1: id: required but not set");
 	expect_error("gateway {\n id = \"x\"\n}\nstore {\n id = \"y\"\n}\n", "5: id: not valid here");
 	expect_error("gateway {\n id = \"x\"\n}\ndevice \"p\" {\n address = \"10.0.0.1\"\n"

@@ -12,7 +12,9 @@
 #    "equivalent_fleet_at_60s" (= fleet * 60 / interval, same polls/s), ...}
 #
 # Environment: INTERVAL (default 10), ROUNDS (measured rounds per run,
-# default 3), plus what the run script takes (READ_THREADS, CONCURRENCY...).
+# default 3), BENCH_LOCK (a lock file: each run takes it with flock(1) and
+# lets it go afterwards), plus what the run script takes (READ_THREADS,
+# CONCURRENCY...).
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
@@ -34,7 +36,12 @@ trap 'rm -f "$RESULTS"' EXIT
 # run N: one run; its JSON goes to stdout and $RESULTS; status 0 when sustained
 run() {
 	local line
-	line=$("$RUN" "$1" "$DURATION") || { echo "{\"fleet\": $1, \"sustained\": false, \"note\": \"run failed\"}"; return 1; }
+	if [ -n "${BENCH_LOCK:-}" ]; then
+		line=$(flock "$BENCH_LOCK" "$RUN" "$1" "$DURATION") || line=
+	else
+		line=$("$RUN" "$1" "$DURATION") || line=
+	fi
+	[ -n "$line" ] || { echo "{\"fleet\": $1, \"sustained\": false, \"note\": \"run failed\"}"; return 1; }
 	echo "$line"
 	echo "$line" >>"$RESULTS"
 	echo "$line" | /usr/bin/python3 -c 'import json, sys; sys.exit(0 if json.loads(sys.stdin.read()).get("sustained") else 1)'

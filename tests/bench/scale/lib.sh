@@ -19,7 +19,10 @@ build_scale() {
 		meson setup "$SCALE_BUILD" --buildtype=release -Db_sanitize=none \
 			-Dplugins=snmp,enpc >/dev/null || return 1
 	fi
-	ninja -C "$SCALE_BUILD" >/dev/null || return 1
+	if ! ninja -C "$SCALE_BUILD" >"$SCALE_BUILD/.build.log" 2>&1; then
+		grep -E "error|FAILED" "$SCALE_BUILD/.build.log" | head -20 >&2
+		return 1
+	fi
 	out=$SCALE_BUILD/scale-tools
 	mkdir -p "$out"
 	libs=$(pkg-config --libs libevent_core libevent_extra libevent_pthreads wolfssl msgpack \

@@ -90,7 +90,7 @@ def unix(ts):
     return calendar.timegm(time.strptime(whole, "%Y-%m-%dT%H:%M:%S")) + float("0." + frac)
 st = re.search(r"^(\S+)Z notice\s+discovery: run (\d+) started by \S+: (\d+) addresses, with (.*)$", text, re.M)
 dn = re.search(r"^(\S+)Z notice\s+discovery: run \d+ (\w+): probed (\d+) of (\d+) addresses, (\d+) answered, "
-               r"(\d+) new candidates", text, re.M)
+               r"(\d+) new candidates(?:, (\d+) already managed, (\d+) ignored)?", text, re.M)
 sim = open(simerr).read()
 rx = re.findall(r"rx=(\d+)", sim)
 tx = re.findall(r"tx=(\d+)", sim)
@@ -105,6 +105,7 @@ else:
     probed = int(dn.group(3))
     out.update({"protocols": st.group(4), "state": dn.group(2), "addresses": probed,
                 "answered": int(dn.group(5)), "new_candidates": int(dn.group(6)),
+                "ignored": int(dn.group(8)) if dn.group(8) else None,
                 "seconds": round(unix(dn.group(1)) - unix(st.group(1)), 1)})
     if rx and tx:
         out["datagrams_to_fleet"] = int(rx[-1])

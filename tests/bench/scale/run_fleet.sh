@@ -25,6 +25,12 @@
 #   GW_SET       more gateway options, space-separated SECTION.KEY=VALUE,
 #                e.g. "snmp.epson=false schedule.timeout=1s"
 #   ALL_PARTS    1 (default): full polls; 0: the default part intervals
+#   PERF_S       profile the daemon with `perf record -g` for this many
+#                seconds after the warm-up; the report (perf report
+#                --stdio: shares by thread, by object, by symbol with its
+#                callers) goes to PERF_OUT (default ./perf-fleet.txt).
+#                Sampling costs the daemon some CPU: take the figures from
+#                runs without it.
 #   KEEP_WORK=1  keep the work directory
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -46,8 +52,12 @@ if [ "$DURATION" -lt $((WARMUP + 2 * STATS)) ]; then echo "DURATION must cover t
 
 build_scale || { echo "build failed" >&2; exit 1; }
 WORK=$(mktemp -d /tmp/ecsp-scale-XXXXXX)
-SIM_PID= GW_PID= SAMPLER_PID=
+SIM_PID= GW_PID= SAMPLER_PID= PERF_PID=
+PERF_S=${PERF_S:-}
+PERF_OUT=${PERF_OUT:-$PWD/perf-fleet.txt}
+if [ -n "$PERF_S" ] && ! command -v perf >/dev/null; then echo "PERF_S needs perf" >&2; exit 2; fi
 cleanup() {
+	stop_pid "$PERF_PID"
 	stop_pid "$SAMPLER_PID"
 	stop_pid "$GW_PID"
 	stop_pid "$SIM_PID"
@@ -73,11 +83,29 @@ start_gateway "$WORK" "$WORK/gateway.conf"
 sample_loop "$GW_PID" "$SIM_PID" /nonexistent >"$WORK/samples.txt" &
 SAMPLER_PID=$!
 
-end=$(($(date +%s) + DURATION))
+t_start=$(date +%s)
+end=$((t_start + DURATION))
 while [ "$(date +%s)" -lt "$end" ]; do
+	if [ -n "$PERF_S" ] && [ -z "$PERF_PID" ] && [ "$(date +%s)" -ge $((t_start + ${WARMUP%.*})) ]; then
+		perf record -q -g -p "$GW_PID" -o "$WORK/perf.data" -- sleep "$PERF_S" >/dev/null 2>&1 &
+		PERF_PID=$!
+	fi
 	kill -0 "$GW_PID" 2>/dev/null || { echo "the gateway exited early:" >&2; tail -5 "$WORK/gateway.log" >&2; exit 1; }
 	sleep 1
 done
+if [ -n "$PERF_PID" ]; then
+	wait "$PERF_PID" || true
+	PERF_PID=
+	{
+		for key in pid dso; do
+			echo "### by $key"
+			perf report -i "$WORK/perf.data" --stdio --no-children -g none --sort "$key" 2>/dev/null |
+				grep -v '^#' | grep -v '^$' | head -12
+		done
+		echo "### by symbol, with callers"
+		perf report -i "$WORK/perf.data" --stdio --no-children --percent-limit 0.5 2>/dev/null
+	} >"$PERF_OUT" || echo "perf report failed" >&2
+fi
 MEM=$(smaps "$GW_PID")
 HWM=$(proc_hwm_kb "$GW_PID")
 stop_pid "$SAMPLER_PID"

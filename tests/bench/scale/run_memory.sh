@@ -14,7 +14,9 @@
 # every INTERVAL (60 s; default part intervals, as deployed). After WARMUP
 # (INTERVAL + 30 s: every printer polled, the uplink connected, a backlog)
 # the memory is sampled every 5 s for MEASURE seconds (default 60); the JSON
-# line gives the last sample and the largest.
+# line gives the last sample and the largest, and start_s: how long the
+# daemon took from its start to its "running" line (the managed list loaded
+# and every device scheduled).
 #
 # Environment: INTERVAL, WARMUP, MEASURE, CLOUD_DELAY_MS, GW_SET, SIM_MODELS.
 set -euo pipefail
@@ -85,7 +87,7 @@ top_maps() {
 }
 
 one() {  # FLEET ROUND
-	local fleet=$1 round=$2 busy sets kv last max t pss
+	local fleet=$1 round=$2 busy sets kv last max t pss t0 start_s
 	rm -rf "$WORK/state" "$WORK/cloud.sqlite"
 	maybe_wait_quiet
 	busy=$(warn_if_busy)
@@ -102,7 +104,9 @@ one() {  # FLEET ROUND
 	/usr/bin/python3 "$HERE/gen_conf.py" --count 0 --port "$SIM_PORT" --state "$WORK/state" \
 		--out "$WORK/gateway.conf" --interval "$INTERVAL" --stats 10 --gateway-id "$GW_ID" \
 		"${sets[@]}"
+	t0=$(date +%s.%N)
 	start_gateway "$WORK" "$WORK/gateway.conf"
+	start_s=$(echo "$(date +%s.%N) - $t0" | bc)
 	sleep "$WARMUP"
 	max=0
 	for ((t = 0; t < MEASURE; t += 5)); do
@@ -125,6 +129,7 @@ d = {"fleet": $fleet, "round": $round, "interval_s": $INTERVAL, "cloud_delay_ms"
      "records_made": ${records:-0}, "records_accepted": ${accepted:-0},
      "backlog_records": ${records:-0} - ${accepted:-0}, "pss_kb_max": $max,
      "store_file_kb": $(du -k "$WORK/state/data.mdb" | cut -f1), "gw_set": "$GW_SET",
+     "start_s": round($start_s, 2),
      "box_busy_pct_before": $busy}
 d.update(json.loads(sys.argv[1]))
 d["top_pss_kb"] = json.loads(sys.argv[2])

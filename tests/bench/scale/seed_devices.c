@@ -74,7 +74,7 @@ int main(int argc, char **argv)
 	    (rc = mdb_dbi_open(txn, "meta", MDB_CREATE, &meta)))
 		return fail("begin", rc);
 	for (long i = 0; i < count; i++) {
-		struct gw_device d = {0};
+		struct gw_device_rec d = {0};
 		struct gw_buf b;
 		struct in_addr a = {htonl(first + (uint32_t)i)};
 		uint32_t id = (uint32_t)i + 1;

@@ -149,6 +149,47 @@ static void test_oid_known_bytes(void **state)
 	assert_memory_equal(b, "\x2b\x81\x48", 3);
 }
 
+/* The writer's direct path and the buffered one give the bytes of gw_ber_oid_encode. */
+static void test_oid_writer_paths(void **state)
+{
+	uint8_t ref[GW_OID_MAX * 5 + 8], buf[GW_OID_MAX * 5 + 8];
+	unsigned seed = 7;
+
+	(void)state;
+	for (int i = 0; i < 500; i++) {
+		struct gw_oid o = {.n = 2 + (unsigned)(i % 40)};
+		struct gw_ber_wr w;
+		int n;
+
+		o.a[0] = (unsigned)i % 3;
+		o.a[1] = o.a[0] < 2 ? (unsigned)i % 40 : (unsigned)i * 977;
+		for (unsigned k = 2; k < o.n; k++) {
+			seed = seed * 1103515245u + 12345u;
+			/* every encoded length from 1 to 5 bytes */
+			o.a[k] = seed >> (seed % 32);
+		}
+		n = gw_ber_oid_encode(o.a, o.n, ref + 2, sizeof(ref) - 2);
+		assert_true(n > 0 && n < 0x80);
+		ref[0] = GW_BER_OID;
+		ref[1] = (uint8_t)n;
+		/* plenty of room: the direct path */
+		gw_ber_wr_init(&w, buf, sizeof(buf));
+		assert_int_equal(gw_ber_put_oid(&w, &o), 0);
+		assert_false(w.overflow);
+		assert_int_equal(w.len, (size_t)n + 2);
+		assert_memory_equal(gw_ber_wr_data(&w), ref, (size_t)n + 2);
+		/* an exact fit (the buffered path when the worst case does not fit) */
+		gw_ber_wr_init(&w, buf, (size_t)n + 2);
+		assert_int_equal(gw_ber_put_oid(&w, &o), 0);
+		assert_false(w.overflow);
+		assert_memory_equal(buf, ref, (size_t)n + 2);
+		/* one byte short */
+		gw_ber_wr_init(&w, buf, (size_t)n + 1);
+		gw_ber_put_oid(&w, &o);
+		assert_true(w.overflow);
+	}
+}
+
 static void test_oid_refused(void **state)
 {
 	struct gw_oid o;
@@ -222,6 +263,7 @@ int main(void)
 		cmocka_unit_test(test_length_forms),
 		cmocka_unit_test(test_oid_roundtrip),
 		cmocka_unit_test(test_oid_known_bytes),
+		cmocka_unit_test(test_oid_writer_paths),
 		cmocka_unit_test(test_oid_refused),
 		cmocka_unit_test(test_writer_overflow),
 		cmocka_unit_test(test_nested_and_order),

@@ -5,6 +5,9 @@
  *  - printers with and without an IEEE 1284 id, a projector, a dead address,
  *    an agent that answers with another community, one that never answers
  *    the identification requests;
+ *  - printers only: a router (sysDescr, no Printer-MIB) and the projector
+ *    are reported as not printers, a host whose only sign is hrDeviceType
+ *    printer is a printer;
  *  - a "broadcast" address that makes several agents answer from their own
  *    addresses, a spoofed answer from another port and a late answer after
  *    the broadcast closed;
@@ -93,6 +96,15 @@ static struct agent agents[] = {
 	{.ip = "127.0.0.9", .relay = true},              /* the "broadcast address" */
 	{.ip = "127.0.0.11", .probe_only = true, .mib = {
 		{"1.3.6.1.4.1.1248.1.2.2.1.1.1.1.1", GW_BER_OCTETS, EPSON_ID}}},
+	{.ip = "127.0.0.12", .mib = {                    /* a router: SNMP, no printer */
+		{"1.3.6.1.2.1.1.1.0", GW_BER_OCTETS, "Cisco IOS Software, C2900 Software"},
+		{"1.3.6.1.2.1.1.2.0", GW_BER_OID, "1.3.6.1.4.1.9.1.1041"},
+		{"1.3.6.1.2.1.2.2.1.6.1", GW_BER_OCTETS, "\x02\xec\x00\x00\x00\x0c", 6},
+		{"1.3.6.1.2.1.25.3.2.1.2.1", GW_BER_OID, "1.3.6.1.2.1.25.3.1.3"}}},
+	{.ip = "127.0.0.13", .mib = {                    /* hrDeviceType printer only */
+		{"1.3.6.1.2.1.1.2.0", GW_BER_OID, "1.3.6.1.4.1.99999.1"},
+		{"1.3.6.1.2.1.2.2.1.6.1", GW_BER_OCTETS, "\x02\xec\x00\x00\x00\x0d", 6},
+		{"1.3.6.1.2.1.25.3.2.1.2.1", GW_BER_OID, "1.3.6.1.2.1.25.3.1.5"}}},
 };
 
 #define N_AGENTS (sizeof(agents) / sizeof(agents[0]))
@@ -408,7 +420,7 @@ static struct sockaddr_in addr(const char *ip)
 	return a;
 }
 
-static const struct gw_candidate_info *found_at(const char *ip)
+static const struct gw_candidate_info *reported_at(const char *ip)
 {
 	for (unsigned i = 0; i < core.n_found && i < 16; i++) {
 		char s[INET_ADDRSTRLEN];
@@ -421,12 +433,29 @@ static const struct gw_candidate_info *found_at(const char *ip)
 	return NULL;
 }
 
+/* A printer reported at ip (what becomes a candidate). */
+static const struct gw_candidate_info *found_at(const char *ip)
+{
+	const struct gw_candidate_info *c = reported_at(ip);
+
+	return c && !c->not_printer ? c : NULL;
+}
+
+/* Reported at ip as answering but not a printer (the core counts it as ignored). */
+static bool ignored_at(const char *ip)
+{
+	const struct gw_candidate_info *c = reported_at(ip);
+
+	return c && c->not_printer && c->sources == GW_SRC_SNMP && !c->model[0] &&
+	       !c->serial[0];
+}
+
 /* Everything an agent was asked is identification: the objects discovery may read. */
 static void assert_identification_only(const struct agent *a)
 {
 	static const char *const allowed[] = {
 		"1.3.6.1.4.1.1248.1.2.2.1.1.1.1", "1.3.6.1.4.1.2699.1.2.1.2.1.1.3",
-		"1.3.6.1.2.1.43.5.1.1.17.1", "1.3.6.1.2.1.1.2.0",
+		"1.3.6.1.2.1.43.5.1.1.17.1", "1.3.6.1.2.1.1.2.0", "1.3.6.1.2.1.25.3.2.1.2.1",
 	};
 	struct gw_oid phys;
 
@@ -435,7 +464,7 @@ static void assert_identification_only(const struct agent *a)
 		bool ok = gw_oid_has_prefix(a->asked[i].a, a->asked[i].n, phys.a, phys.n);
 		char s[256];
 
-		for (unsigned k = 0; k < 4 && !ok; k++) {
+		for (unsigned k = 0; k < sizeof(allowed) / sizeof(allowed[0]) && !ok; k++) {
 			struct gw_oid o;
 
 			gw_oid_parse(allowed[k], &o);
@@ -453,8 +482,9 @@ static struct gw_credentials v1 = {.name = "t", .version = GW_SNMP_V1, .communit
 static void test_probe_and_broadcast(void **state)
 {
 	struct gw_snmp_disc *x = gw_snmp_disc_new(base, 2, &ops);
-	struct sockaddr_in targets[6] = {addr("127.0.0.2"), addr("127.0.0.3"), addr("127.0.0.4"),
-					 addr("127.0.0.5"), addr("127.0.0.6"), addr("127.0.0.8")};
+	struct sockaddr_in targets[8] = {addr("127.0.0.2"), addr("127.0.0.3"), addr("127.0.0.4"),
+					 addr("127.0.0.5"), addr("127.0.0.6"), addr("127.0.0.8"),
+					 addr("127.0.0.12"), addr("127.0.0.13")};
 	struct sockaddr_in bc = addr("127.0.0.9");
 	struct gw_discovery d = {.run = 1, .port = port, .cred = &v2c, .timeout_ms = 600};
 	struct gw_discovery other = d;
@@ -469,7 +499,7 @@ static void test_probe_and_broadcast(void **state)
 	assert_int_equal(step(x, &other, GW_DISC_BEGIN), -EBUSY);
 	assert_int_equal(step(x, &other, GW_DISC_PROBE), -ENOENT);
 	d.targets = targets;
-	d.n_targets = 6;
+	d.n_targets = 8;
 	assert_int_equal(step(x, &d, GW_DISC_PROBE), 0);
 	d.targets = NULL;
 	d.n_targets = 0;
@@ -486,8 +516,11 @@ static void test_probe_and_broadcast(void **state)
 	assert_int_equal(core.status, 0);
 	assert_int_equal(core.found_in_step, 0);
 
-	/* four printers; the projector, the dead address, the stranger are not */
-	assert_int_equal(core.n_found, 4);
+	/*
+	 * five printers; the projector and the router answered but are not
+	 * printers; the dead address and the stranger are not reported at all
+	 */
+	assert_int_equal(core.n_found, 7);
 	c = found_at("127.0.0.2");
 	assert_non_null(c);
 	assert_string_equal(c->manufacturer, "EPSON");
@@ -513,19 +546,26 @@ static void test_probe_and_broadcast(void **state)
 	assert_string_equal(c->model, "PX-??");
 	assert_string_equal(c->serial, "SNFROM1284");
 	assert_string_equal(c->mac, "00:15:99:7d:b1:6a");
+	c = found_at("127.0.0.13");                      /* hrDeviceType printer */
+	assert_non_null(c);
+	assert_string_equal(c->mac, "02:ec:00:00:00:0d");
+	assert_true(c->details_unknown);
 	assert_null(found_at("127.0.0.4"));
-	assert_null(found_at("127.0.0.5"));
-	assert_null(found_at("127.0.0.6"));
-	c = found_at("127.0.0.11");                      /* never probed */
+	assert_true(ignored_at("127.0.0.4"));           /* the projector */
+	assert_null(found_at("127.0.0.12"));
+	assert_true(ignored_at("127.0.0.12"));          /* the router */
+	assert_null(reported_at("127.0.0.5"));
+	assert_null(reported_at("127.0.0.6"));
+	c = reported_at("127.0.0.11");                   /* never probed */
 	assert_null(c);
 
 	gw_snmp_disc_stats(x, &st);
 	assert_int_equal(st.runs, 1);
-	assert_int_equal(st.probes, 6);
+	assert_int_equal(st.probes, 8);
 	assert_int_equal(st.broadcasts, 1);
 	assert_int_equal(st.broadcast_answers, 3);
-	assert_int_equal(st.identified, 4);
-	assert_int_equal(st.not_printers, 1);
+	assert_int_equal(st.identified, 5);
+	assert_int_equal(st.not_printers, 2);
 	assert_int_equal(st.duplicates, 2);              /* .2 and .8: probed, then broadcast */
 	assert_int_equal(st.spoofed, 1);
 	assert_int_equal(st.late, 1);
@@ -541,9 +581,10 @@ static void test_probe_and_broadcast(void **state)
 static void test_snmp_v1(void **state)
 {
 	struct gw_snmp_disc *x = gw_snmp_disc_new(base, 2, &ops);
-	struct sockaddr_in targets[3] = {addr("127.0.0.2"), addr("127.0.0.3"), addr("127.0.0.4")};
+	struct sockaddr_in targets[5] = {addr("127.0.0.2"), addr("127.0.0.3"), addr("127.0.0.4"),
+					 addr("127.0.0.12"), addr("127.0.0.13")};
 	struct gw_discovery d = {.run = 2, .port = port, .cred = &v1, .timeout_ms = 500,
-				 .targets = targets, .n_targets = 3};
+				 .targets = targets, .n_targets = 5};
 	struct gw_snmp_disc_stats st;
 	const struct gw_candidate_info *c;
 
@@ -555,7 +596,7 @@ static void test_snmp_v1(void **state)
 	assert_int_equal(step(x, &d, GW_DISC_END), 0);
 	loop_ms(1500);
 	assert_int_equal(core.n_done, 1);
-	assert_int_equal(core.n_found, 2);
+	assert_int_equal(core.n_found, 5);
 	c = found_at("127.0.0.2");
 	assert_non_null(c);
 	assert_string_equal(c->model, "WF-TEST");
@@ -564,12 +605,21 @@ static void test_snmp_v1(void **state)
 	assert_non_null(c);
 	assert_string_equal(c->serial, "PHB0000003");
 	assert_string_equal(c->mac, "02:ec:00:00:00:03");
+	/* hrDeviceType.1 read after SNMPv1 refused the serial */
+	c = found_at("127.0.0.13");
+	assert_non_null(c);
+	assert_string_equal(c->mac, "02:ec:00:00:00:0d");
+	assert_true(ignored_at("127.0.0.4"));
+	assert_true(ignored_at("127.0.0.12"));
 	gw_snmp_disc_stats(x, &st);
-	assert_int_equal(st.not_printers, 1);
+	assert_int_equal(st.not_printers, 2);
 	for (unsigned i = 0; i < N_AGENTS; i++)
 		assert_identification_only(&agents[i]);
-	/* the projector's GET was refused for the serial and asked again without it */
-	assert_true(agent_at("127.0.0.4")->requests >= 4);
+	/*
+	 * the projector's GET was refused for the serial, then for hrDeviceType,
+	 * and asked again without each: probe, three GETs, the MAC
+	 */
+	assert_true(agent_at("127.0.0.4")->requests >= 5);
 	gw_snmp_disc_free(x);
 }
 

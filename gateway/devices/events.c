@@ -112,10 +112,21 @@ static void errors(struct sink *k, const struct gw_devdata *d)
 	st->errors_known = true;
 }
 
-static void supply_key(const struct gw_dd_consumable *c, char *key, size_t len)
+static uint64_t fnv1a(uint64_t h, const char *s)
 {
-	snprintf(key, len, "%s|%s|%s", c->type ? c->type : "", c->color ? c->color : "",
-		 c->description ? c->description : "");
+	for (const char *p = s ? s : ""; *p; p++)
+		h = (h ^ (uint8_t)*p) * 0x100000001b3ull;
+	return (h ^ '|') * 0x100000001b3ull; /* the field ends: "a|bc" is not "ab|c" */
+}
+
+/* A supply's identity across polls: a digest of type|color|description. */
+static uint64_t supply_key(const struct gw_dd_consumable *c)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	h = fnv1a(h, c->type);
+	h = fnv1a(h, c->color);
+	return fnv1a(h, c->description);
 }
 
 static int band(const struct gw_ev_opts *o, int64_t pct)
@@ -149,15 +160,14 @@ static void supplies(struct sink *k, const struct gw_devdata *d)
 	memcpy(&prev, st, sizeof(prev));
 	for (unsigned i = 0; i < d->n_consumables && n < GW_EV_MAX_SUPPLIES; i++) {
 		const struct gw_dd_consumable *c = &d->consumables[i];
-		char key[GW_EV_KEY];
+		uint64_t key = supply_key(c);
 		int b, old_band = -1;
 		enum gw_supply_state old_state = GW_SUP_UNKNOWN;
 		bool seen = false;
 		struct gw_event *e;
 
-		supply_key(c, key, sizeof(key));
 		for (unsigned j = 0; j < prev.n_supplies; j++) {
-			if (strcmp(prev.supplies[j].key, key) == 0) {
+			if (prev.supplies[j].key == key) {
 				old_band = prev.supplies[j].band;
 				old_state = prev.supplies[j].state;
 				seen = true;
@@ -177,7 +187,7 @@ static void supplies(struct sink *k, const struct gw_devdata *d)
 			if (b >= 0 && old_band >= 0 && b != old_band)
 				e->threshold = b > old_band ? t[b - 1] : t[old_band - 1];
 		}
-		memcpy(st->supplies[n].key, key, sizeof(key));
+		st->supplies[n].key = key;
 		st->supplies[n].band = (int8_t)b;
 		st->supplies[n].state = c->state;
 		n++;

@@ -17,7 +17,6 @@
 #define GW_EV_MAX_ERRORS 32
 #define GW_EV_MAX_SUPPLIES 32
 #define GW_EV_CODE 48
-#define GW_EV_KEY 96
 
 enum gw_event_type {
 	GW_EV_STATUS_CHANGE = 0,
@@ -37,7 +36,7 @@ struct gw_ev_state {
 	} errors[GW_EV_MAX_ERRORS];
 	unsigned n_supplies;
 	struct {
-		char key[GW_EV_KEY];      /* type|color|description */
+		uint64_t key;             /* digest of type|color|description */
 		int8_t band;              /* index into the thresholds, see gw_events_detect */
 		enum gw_supply_state state;
 	} supplies[GW_EV_MAX_SUPPLIES];

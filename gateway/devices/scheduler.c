@@ -279,10 +279,10 @@ static void disarm(struct dstate *ds)
 /* ---- the event state of a device, packed between polls ---- */
 
 /*
- * struct gw_ev_state has room for 32 errors and 32 supplies with fixed-size
- * strings (5 kB); a printer uses a few hundred bytes of it. Between polls
- * it is kept packed: the counters, then each error as severity, length,
- * code, each supply as band, state, length, key. Every field of
+ * struct gw_ev_state has room for 32 errors and 32 supplies (2 kB); a
+ * printer uses a hundred bytes of it or less. Between polls it is kept
+ * packed: the counters, then each error as severity, length, code, each
+ * supply as band, state and the 8-byte digest of its name. Every field of
  * struct gw_ev_state must be carried here.
  */
 static size_t ev_pack(const struct gw_ev_state *e, uint8_t *out)
@@ -307,12 +307,10 @@ static size_t ev_pack(const struct gw_ev_state *e, uint8_t *out)
 		p += n;
 	}
 	for (unsigned i = 0; i < ns; i++) {
-		size_t n = strnlen(e->supplies[i].key, GW_EV_KEY - 1);
 		*p++ = (uint8_t)e->supplies[i].band;
 		*p++ = (uint8_t)e->supplies[i].state;
-		*p++ = (uint8_t)n;
-		memcpy(p, e->supplies[i].key, n);
-		p += n;
+		memcpy(p, &e->supplies[i].key, 8);
+		p += 8;
 	}
 	return (size_t)(p - out);
 }
@@ -340,8 +338,8 @@ static void ev_unpack(const uint8_t *p, size_t len, struct gw_ev_state *e)
 	for (unsigned i = 0; i < e->n_supplies; i++) {
 		e->supplies[i].band = (int8_t)p[0];
 		e->supplies[i].state = (enum gw_supply_state)p[1];
-		memcpy(e->supplies[i].key, p + 3, p[2]);
-		p += 3 + p[2];
+		memcpy(&e->supplies[i].key, p + 2, 8);
+		p += 10;
 	}
 }
 

@@ -47,7 +47,6 @@ struct gw_store {
 	struct gw_store_stats stats;
 	int64_t last_sync_ms;
 	bool dirty;                      /* committed since the last sync */
-	int64_t released_ms;             /* the map's pages last let go (writer thread) */
 	void *map_base;                  /* LMDB's map of data.mdb (NULL: not found) */
 	size_t map_len;
 	uint64_t longest_done_us, longest_submit_us; /* loop thread only */
@@ -235,20 +234,21 @@ static void run_batch(struct gw_store *s, struct job *batch)
  * Every page of the map the writer or a reader touches stays mapped in this
  * process: with a backlog, soon the whole file, counted as the daemon's own
  * memory. The pages belong to the page cache (clean once written): letting
- * go of the mapping every second costs a minor fault at the next touch
- * of a page and keeps the daemon's resident size at what it uses, however
- * large the store. Readers in other threads are safe: they fault the same
- * page back in.
+ * go of the mapping after every batch of writes costs a minor fault at the
+ * next touch of a page and keeps the daemon's resident size at what it
+ * uses, however large the store. Readers in other threads are safe: they
+ * fault the same page back in.
+ *
+ * Not once a second: every write transaction moves the pages it changes
+ * (copy on write), so the next one faults them in at new places, and the
+ * kernel maps up to 64 kB of cached pages around every page faulted. With
+ * a poll's records committed every few milliseconds that was about 11 MB
+ * mapped within a second of each release. The call costs microseconds.
  */
-#define RELEASE_EVERY_MS 1000
-
 static void release_map(struct gw_store *s)
 {
-	int64_t now = gw_clock_mono_ms();
-
-	if (!s->map_base || now - s->released_ms < RELEASE_EVERY_MS)
+	if (!s->map_base)
 		return;
-	s->released_ms = now;
 	madvise(s->map_base, s->map_len, MADV_DONTNEED);
 }
 

@@ -9,6 +9,13 @@
 #include <sys/utsname.h>
 
 #define TAIL_BYTES 2 /* "]}" */
+/*
+ * The JSON goes on into the body (compressed) whenever this much is
+ * waiting, not once per step: a step of printer records is megabytes of
+ * JSON, kept as the chunk's room from one batch to the next.
+ */
+#define CHUNK_DRAIN (32u << 10)
+#define CHUNK_KEEP (128u << 10) /* room kept from one batch to the next */
 
 void gw_agent_probe(struct gw_platform *p)
 {
@@ -46,6 +53,10 @@ void gw_batch_clear(struct gw_batch *b)
 	if (b->body)
 		evbuffer_free(b->body);
 	b->body = NULL;
+	if (b->chunk.cap > CHUNK_KEEP)
+		gw_buf_release(&b->chunk);
+	if (b->rec.cap > CHUNK_KEEP)
+		gw_buf_release(&b->rec);
 	gw_buf_reset(&b->chunk);
 	gw_buf_reset(&b->rec);
 	b->active = b->complete = b->started = b->full = false;
@@ -224,6 +235,8 @@ static int add_record(uint64_t seq, int cls, const void *data, size_t len, void 
 	b->last = seq;
 	b->n++;
 	b->resume = seq + 1;
+	if (b->chunk.len >= CHUNK_DRAIN)
+		return drain_chunk(b, false);
 	return 0;
 }
 
@@ -257,6 +270,11 @@ int gw_batch_step(struct gw_batch *b, struct gw_store *s, const struct gw_agent_
 		rc = drain_chunk(b, true);
 		if (rc < 0)
 			return rc;
+		/* the compressor's 300 kB are not kept while the batch waits for its answer */
+		if (b->z_on)
+			deflateEnd(&b->z);
+		b->z_on = false;
+		gw_buf_release(&b->chunk);
 		b->complete = true;
 		return 1;
 	}

@@ -279,6 +279,15 @@ int gw_tls_handshake(struct gw_tls *t)
 	}
 	wolfSSL_X509_free(peer);
 	t->done = true;
+#ifdef FP_ECC
+	/*
+	 * wolfCrypt keeps tables of precomputed curve points from the
+	 * handshake's signatures (about 4 MB on the heap) for the next one;
+	 * a session lasts hours, so they go: the next handshake computes
+	 * them again.
+	 */
+	wc_ecc_fp_free();
+#endif
 	return 0;
 }
 

@@ -2,9 +2,11 @@
  * The SNMP plugin: collects from managed printers over SNMP v1, v2c and v3,
  * and finds printers that are not managed yet (discover.c).
  *
- * A poll identifies the device with one GET, then reads what the profiles
- * plan for the parts that are due (walks and GETs, in parallel up to the
- * device's in-flight limit), and fills the device object from everything it
+ * A poll identifies the device with one GET (on v2c/v3 it carries Epson's
+ * status scalars along), then reads what the profiles plan for the parts
+ * that are due: every table in one walk (one chain of GETBULKs, several
+ * columns a request, walk.c) beside one GET of the scalars, within the
+ * device's in-flight limit. It fills the device object from everything it
  * read. Retries across polls, offline handling and records belong to the
  * core; this file only runs one poll at a time per device.
  */
@@ -31,7 +33,8 @@
 #define SUB "snmp"
 #define MAX_GET 32
 #define MORE_GETS 4            /* GETs of the second round, */
-#define MORE_PER_GET 4         /* each small: long answers, and a tooBig loses them all */
+#define MORE_PER_GET 16        /* long answers: a tooBig splits the GET in two */
+#define WALK_BYTES 1400        /* aim of one walk answer: one Ethernet frame */
 
 struct snmp_conf {
 	long window;
@@ -51,7 +54,8 @@ static const struct gw_opt snmp_opts[] = {
 	 "SNMP requests in flight to one device; old printers fall over under bursts.",
 	 .min = 1, .max = 16},
 	{"max_repetitions", GW_OPT_INT, "10", O(max_repetitions),
-	 "GETBULK max-repetitions of table walks (halved when a device answers tooBig).",
+	 "GETBULK max-repetitions of table walks, at the least: a poll walks its tables "
+	 "together, sized to about 1,400 bytes an answer (halved when a device answers tooBig).",
 	 .min = 1, .max = 100},
 	{"walk_max", GW_OPT_INT, "2000", O(walk_max),
 	 "Most varbinds one table walk takes before it stops.", .min = 10, .max = 100000},
@@ -100,7 +104,9 @@ struct walk_slot {
 /* One GET of a poll, sized to its OIDs (an OID has room for 128 arcs: 516 bytes). */
 struct getter {
 	struct poll *p;
+	struct getter *next;         /* a half split off after tooBig */
 	unsigned n;
+	unsigned n_base;             /* identity: its own OIDs, before the ones it carries along */
 	bool ident;
 	bool in_flight;
 	struct gw_oid oids[];
@@ -113,7 +119,7 @@ struct poll {
 	struct gw_vbset vs;
 	unsigned pending;
 	bool epson_enterprise, finished, more_done;
-	struct walk_slot slots[GW_PLAN_MAX];
+	struct walk_slot slots[1];   /* one walk follows all the poll's tables */
 	unsigned n_slots;
 	struct getter *gets[2 + MORE_GETS]; /* identity, the plan's GETs, the second round */
 	char ip[INET6_ADDRSTRLEN];
@@ -196,8 +202,12 @@ static void poll_free(struct poll *p)
 		if (p->slots[i].w)
 			gw_snmp_walk_cancel(p->slots[i].w);
 	gw_vbset_release(&p->vs);
-	for (unsigned i = 0; i < 2 + MORE_GETS; i++)
-		free(p->gets[i]);
+	for (unsigned i = 0; i < 2 + MORE_GETS; i++) {
+		for (struct getter *g = p->gets[i], *next; g; g = next) {
+			next = g->next;
+			free(g);
+		}
+	}
 	free(p);
 }
 
@@ -293,18 +303,25 @@ static void on_walk_done(void *arg, int status)
 	one_done(p);
 }
 
-static void start_walk(struct poll *p, const struct gw_oid *root)
+/*
+ * All the subtrees of the plan in one walk: one chain of GETBULKs carries
+ * the rows of every table at once, sized to about WALK_BYTES an answer.
+ */
+static void start_walks(struct poll *p, const struct gw_oid *roots, unsigned n)
 {
+	struct gw_walk_opts o = {
+		.max_vb = (unsigned)p->ctx->conf.walk_max,
+		.max_rep = (unsigned)p->ctx->conf.max_repetitions,
+		.max_bytes = WALK_BYTES,
+	};
 	struct walk_slot *ws;
 	int err = 0;
 
-	if (p->n_slots >= GW_PLAN_MAX)
+	if (n == 0 || p->n_slots >= sizeof(p->slots) / sizeof(p->slots[0]))
 		return;
 	ws = &p->slots[p->n_slots++];
 	ws->p = p;
-	ws->w = gw_snmp_walk_start(p->s, root, (unsigned)p->ctx->conf.walk_max,
-				   (unsigned)p->ctx->conf.max_repetitions, on_walk_vb, on_walk_done,
-				   ws, &err);
+	ws->w = gw_snmp_walk_start_multi(p->s, roots, n, &o, on_walk_vb, on_walk_done, ws, &err);
 	if (ws->w)
 		p->pending++;
 	else
@@ -320,6 +337,36 @@ static int send_get(struct getter *g)
 {
 	g->in_flight = gw_snmp_request(g->p->s, GW_PDU_GET, g->oids, g->n, 0, 0, on_get, g) == 0;
 	return g->in_flight ? 0 : -EIO;
+}
+
+/*
+ * After tooBig: the identity drops what it carried along, any other GET
+ * goes on as two halves. False when nothing went out again.
+ */
+static bool split_get(struct getter *g)
+{
+	struct poll *p = g->p;
+	struct getter *h;
+	unsigned keep = g->n / 2;
+
+	if (g->ident) {
+		if (g->n <= g->n_base)
+			return false;
+		g->n = g->n_base;
+		return send_get(g) == 0;
+	}
+	h = calloc(1, sizeof(*h) + (g->n - keep) * sizeof(h->oids[0]));
+	if (!h)
+		return false;
+	h->p = p;
+	memcpy(h->oids, &g->oids[keep], (g->n - keep) * sizeof(h->oids[0]));
+	h->n = g->n - keep;
+	h->next = g->next;
+	g->next = h;
+	g->n = keep;
+	if (send_get(h) == 0)
+		p->pending++;
+	return send_get(g) == 0;
 }
 
 static void on_get(void *arg, int status, const struct gw_snmp_pdu *pdu)
@@ -342,8 +389,20 @@ static void on_get(void *arg, int status, const struct gw_snmp_pdu *pdu)
 		/* SNMPv1 refuses the whole GET for one missing object: drop it, ask again */
 		unsigned k = (unsigned)pdu->err_index - 1;
 
-		memmove(&g->oids[k], &g->oids[k + 1], (g->n - k - 1) * sizeof(g->oids[0]));
-		g->n--;
+		if (g->ident && k >= g->n_base) {
+			g->n = g->n_base; /* what it carried along: asked again in the plan's GET */
+		} else {
+			memmove(&g->oids[k], &g->oids[k + 1], (g->n - k - 1) * sizeof(g->oids[0]));
+			g->n--;
+			if (k < g->n_base)
+				g->n_base--;
+		}
+		if (send_get(g) == 0)
+			return;
+	} else if (pdu->err_status == GW_SNMP_TOO_BIG && g->n > 1 && split_get(g)) {
+		return;
+	} else if (pdu->err_status != GW_SNMP_NO_ERROR && g->ident && g->n > g->n_base) {
+		g->n = g->n_base; /* the identity alone, as if it had carried nothing */
 		if (send_get(g) == 0)
 			return;
 	} else if (pdu->err_status == GW_SNMP_NO_ERROR) {
@@ -389,6 +448,17 @@ static bool plan_more(struct poll *p)
 	return p->pending > 0;
 }
 
+/* True when the identity's GET asked for o already (and kept it). */
+static bool asked_with_ident(const struct poll *p, const struct gw_oid *o)
+{
+	const struct getter *g = p->gets[0];
+
+	for (unsigned i = g ? g->n_base : 0; g && i < g->n; i++)
+		if (gw_oid_cmpo(&g->oids[i], o) == 0)
+			return true;
+	return false;
+}
+
 static void plan_round(struct poll *p)
 {
 	struct gw_plan *plan = calloc(1, sizeof(*plan));
@@ -408,12 +478,12 @@ static void plan_round(struct poll *p)
 		gw_epson_plan(plan, p->job->parts);
 	/* the walks hold one slot each in pending; the GETs one for all */
 	p->pending = 1;
-	for (unsigned i = 0; i < plan->n_walks; i++)
-		start_walk(p, &plan->walks[i]);
+	start_walks(p, plan->walks, plan->n_walks);
 	g = plan->n_gets ? getter_new(p, 1, plan->n_gets < MAX_GET ? plan->n_gets : MAX_GET)
 			 : NULL;
 	for (unsigned i = 0; g && i < plan->n_gets && g->n < MAX_GET; i++)
-		g->oids[g->n++] = plan->gets[i];
+		if (!asked_with_ident(p, &plan->gets[i]))
+			g->oids[g->n++] = plan->gets[i];
 	free(plan);
 	if (g && g->n && send_get(g) == 0)
 		p->pending++;
@@ -483,6 +553,7 @@ static int snmp_collect(void *arg, struct gw_collect *job)
 	struct gw_snmp_session_opts so;
 	struct gw_plan *ident;
 	struct getter *g;
+	unsigned n_base;
 
 	if (!p)
 		return -ENOMEM;
@@ -525,6 +596,16 @@ static int snmp_collect(void *arg, struct gw_collect *job)
 		return -ENOMEM;
 	}
 	gw_profile_ident_plan(ident, gw_snmp_session_version(p->s) == GW_SNMP_V1);
+	n_base = ident->n_gets;
+	if (c->conf.epson && gw_snmp_session_version(p->s) != GW_SNMP_V1) {
+		/*
+		 * Epson's status scalars ride along with the identity, one request
+		 * less; another make answers noSuchObject, which is not kept, and
+		 * only Epson printers' fill reads them. The settings' ones are long:
+		 * they wait for the plan's GET.
+		 */
+		gw_epson_plan(ident, job->parts & ~(unsigned)GW_PART_SETTINGS);
+	}
 	g = getter_new(p, 0, ident->n_gets < MAX_GET ? ident->n_gets : MAX_GET);
 	if (!g) {
 		free(ident);
@@ -534,6 +615,7 @@ static int snmp_collect(void *arg, struct gw_collect *job)
 	g->ident = true;
 	for (unsigned i = 0; i < ident->n_gets && g->n < MAX_GET; i++)
 		g->oids[g->n++] = ident->gets[i];
+	g->n_base = n_base < g->n ? n_base : g->n;
 	free(ident);
 	if (send_get(g) < 0) {
 		poll_free(p);

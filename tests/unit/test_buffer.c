@@ -3,15 +3,19 @@
  * accounting, eviction by kind with dropped ranges reported, records of an
  * unknown format kept, the map never filling up, what the uploader has in
  * flight kept through eviction while the range it publishes changes, the
- * byte limit held at every commit whatever the uploader has read, and a
- * batch never sent with a record an earlier eviction round took.
+ * byte limit held at every commit whatever the uploader has read, a
+ * batch never sent with a record an earlier eviction round took, and an
+ * upload batch built from them in steps (gzip or plain) that carries every
+ * record and keeps no compressor or JSON room once complete.
  */
 #include "core/devdata_pack.h"
 #include "store/buffer.h"
 #include "store/store.h"
+#include "uplink/batch.h"
 
 #include <errno.h>
 #include <event2/event.h>
+#include <jansson.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -709,6 +713,83 @@ static void test_a_batch_held_waits_for_older_evictions(void **state)
 	gw_store_close(s);
 }
 
+/* The body of a complete batch, gunzipped if level > 0, as JSON. */
+static json_t *batch_json(struct gw_batch *b)
+{
+	size_t n = evbuffer_get_length(b->body), cap = 1 << 20, out = 0;
+	unsigned char *in = malloc(n), *txt = malloc(cap);
+	json_error_t err;
+	json_t *j;
+
+	evbuffer_copyout(b->body, in, n);
+	if (b->level > 0) {
+		z_stream z = {0};
+		assert_int_equal(inflateInit2(&z, 15 + 16), Z_OK);
+		z.next_in = in;
+		z.avail_in = (uInt)n;
+		z.next_out = txt;
+		z.avail_out = (uInt)cap;
+		assert_int_equal(inflate(&z, Z_FINISH), Z_STREAM_END);
+		out = cap - z.avail_out;
+		inflateEnd(&z);
+	} else {
+		assert_true(n <= cap);
+		memcpy(txt, in, n);
+		out = n;
+	}
+	j = json_loadb((const char *)txt, out, 0, &err);
+	free(in);
+	free(txt);
+	return j;
+}
+
+/*
+ * A step's records are hundreds of kB of JSON: they go on into the body as
+ * they come (compressed or not), and a complete batch holds neither the
+ * compressor nor the JSON's room while it waits for the cloud.
+ */
+static void test_batch_carries_every_record(void **state)
+{
+	struct gw_agent_info a = {.agent_id = "gw-1", .store_id = "st-1", .version = "1"};
+	struct gw_store *s = open_store(64u << 20);
+
+	(void)state;
+	for (int i = 0; i < 300; i++)
+		append(s, GW_REC_SNAPSHOT, 1500 + (size_t)i);
+	gw_store_flush(s);
+	for (int level = 0; level <= 1; level++) {
+		struct gw_batch b;
+		json_t *j, *recs;
+		int rc, steps = 0;
+
+		gw_batch_init(&b);
+		assert_int_equal(gw_batch_begin(&b, 0, UINT64_MAX, 1000, 8u << 20, level), 0);
+		while ((rc = gw_batch_step(&b, s, &a, 256)) == 0)
+			steps++;
+		assert_int_equal(rc, 1);
+		assert_int_equal(steps, 1);
+		assert_int_equal(b.n, 300);
+		assert_false(b.z_on);
+		assert_int_equal(b.chunk.cap, 0);
+		if (level > 0)
+			assert_true(evbuffer_get_length(b.body) < b.json_bytes / 4);
+		else
+			assert_int_equal(evbuffer_get_length(b.body), b.json_bytes);
+		j = batch_json(&b);
+		assert_non_null(j);
+		recs = json_object_get(j, "records");
+		assert_int_equal(json_array_size(recs), 300);
+		for (size_t i = 0; i < 300; i++) {
+			json_t *note = json_object_get(
+				json_object_get(json_array_get(recs, i), "device"), "note");
+			assert_int_equal(json_string_length(note), 1500 + i);
+		}
+		json_decref(j);
+		gw_batch_release(&b);
+	}
+	gw_store_close(s);
+}
+
 static int teardown_all(void **state)
 {
 	(void)state;
@@ -737,6 +818,7 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_a_batch_held_waits_for_older_evictions, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_batch_carries_every_record, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, teardown_all);
 }

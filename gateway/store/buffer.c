@@ -655,16 +655,7 @@ int gw_buffer_append(struct gw_store *s, const struct gw_record *r,
 	p->r.body = p->data;
 	p->done = done;
 	p->arg = arg;
-	pthread_mutex_lock(&b->mu);
-	if (!b->job_queued) {
-		rc = submit_job(s);
-		b->job_queued = rc == 0;
-	}
-	if (rc == 0) {
-		*b->tail = p;
-		b->tail = &p->next;
-	}
-	pthread_mutex_unlock(&b->mu);
+	rc = gw_buf_enqueue(s, b, p);
 	if (rc < 0)
 		free(p);
 	return rc;
